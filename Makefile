@@ -1,0 +1,35 @@
+# Quick start: `make report` builds the default review, `make test` runs the whole suite.
+# Both create .venv with the pinned dependencies when it is missing.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+REVIEW ?= muscle-spasm
+STAMP := $(VENV)/.installed
+
+.PHONY: report test lint benchmark lab clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	touch $(STAMP)
+
+report: $(STAMP)
+	$(VENV)/bin/evidence-review build --review $(REVIEW)
+
+# One pytest run: unit tests under tests/ and every notebook re-executed and compared by nbval.
+test: $(STAMP)
+	$(PY) -m pytest tests notebooks --nbval --nbval-current-env \
+		--nbval-sanitize-with notebooks/nbval-sanitize.cfg
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+
+benchmark: $(STAMP)
+	$(PY) benchmarks/bench_resolve.py
+
+lab: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[test,lab]"
+	$(VENV)/bin/jupyter lab notebooks/
+
+clean:
+	rm -rf reports/ .pytest_cache

@@ -1,0 +1,3 @@
+from evidence_review.cli import main
+
+raise SystemExit(main())
