@@ -1,0 +1,151 @@
+"""Evidence levels as data: the scheme (Oxford CEBM 2011), each source's level, a claim's SORT grade.
+
+The scheme lives in ``data/evidence-levels.yaml`` (shared by every review); each review's judgement
+of its sources lives in ``data/NAME/sources.yaml``. Code only reads them and applies the written
+rule, so a reviewer can change a level without touching code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from evidence_review.errors import InputError, Problem
+
+SUPPORTING = ("supported", "partially-supported")
+
+
+@dataclass
+class Scheme:
+    name: str
+    levels: dict[str, dict[str, Any]]  # level -> {definition, designs}
+    designs: dict[str, str]
+    sort_grades: list[tuple[str, int]]  # (grade, worst CEBM level that still earns it), best first
+    sort_rule: str
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Source:
+    ref: str
+    design: str
+    cebm_level: str
+    rationale: str
+    native_grade: dict[str, Any] | None = None
+    annotation: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+def _read_yaml(path: Path, label: str) -> Any:
+    if not path.is_file():
+        raise InputError(Problem(file=label, message="file not found"))
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(Problem(file=label, row=mark.line + 1 if mark else None,
+                                 message=f"not valid YAML: {getattr(exc, 'problem', exc)}")) from None
+    except UnicodeDecodeError:
+        raise InputError(Problem(file=label, message="not UTF-8 text")) from None
+
+
+def load_scheme(path: Path, label: str = "data/evidence-levels.yaml") -> Scheme:
+    raw = _read_yaml(path, label) or {}
+    problems: list[Problem] = []
+    levels = {}
+    for item in raw.get("levels") or []:
+        levels[str(item.get("level"))] = item
+    if not levels:
+        problems.append(Problem(label, "no levels defined", field="levels"))
+    designs = raw.get("designs") or {}
+    for lvl, item in levels.items():
+        for design in item.get("designs") or []:
+            if design not in designs:
+                problems.append(Problem(label, f"level {lvl} names design {design!r}, which is not "
+                                               "described under 'designs'", field="levels"))
+    sort = raw.get("sort") or {}
+    grades = []
+    for grade in sort.get("grades") or []:
+        try:
+            grades.append((str(grade["grade"]), int(grade["max_level"])))
+        except (KeyError, TypeError, ValueError):
+            problems.append(Problem(label, f"sort grade {grade!r} needs 'grade' and a numeric "
+                                           "'max_level'", field="sort.grades"))
+    if problems:
+        raise InputError(problems)
+    return Scheme(name=raw.get("scheme", "Oxford CEBM 2011"), levels=levels, designs=designs,
+                  sort_grades=grades, sort_rule=str(sort.get("rule", "")), raw=raw)
+
+
+def load_sources(path: Path, scheme: Scheme, ref_numbers: set[str],
+                 label: str = "sources.yaml") -> dict[str, Source]:
+    """Each reference's design and level; every reference of the list must have one."""
+    raw = _read_yaml(path, label) or {}
+    entries = raw.get("references") or {}
+    problems: list[Problem] = []
+    out: dict[str, Source] = {}
+    for ref, item in entries.items():
+        ref = str(ref)
+        if ref not in ref_numbers:
+            problems.append(Problem(label, f"reference [{ref}] is not in the article's list",
+                                    field=f"references.{ref}"))
+            continue
+        item = item or {}
+        level = str(item.get("cebm_level", ""))
+        design = str(item.get("design", ""))
+        if level not in scheme.levels:
+            problems.append(Problem(label, f"[{ref}] level {level!r} is not a {scheme.name} level "
+                                           f"({', '.join(scheme.levels)})",
+                                    field=f"references.{ref}.cebm_level"))
+        if design not in scheme.designs:
+            problems.append(Problem(label, f"[{ref}] design {design!r} is not described in the "
+                                           "evidence scheme", field=f"references.{ref}.design"))
+        if not str(item.get("rationale", "")).strip():
+            problems.append(Problem(label, f"[{ref}] needs a one-line rationale for its level",
+                                    field=f"references.{ref}.rationale"))
+        out[ref] = Source(ref=ref, design=design, cebm_level=level,
+                          rationale=str(item.get("rationale", "")).strip(),
+                          native_grade=item.get("native_grade"),
+                          annotation=str(item.get("annotation", "")).strip(), raw=item)
+    for ref in sorted(ref_numbers - set(out) - {str(r) for r in entries}):
+        problems.append(Problem(label, f"reference [{ref}] has no design and level",
+                                field=f"references.{ref}"))
+    if problems:
+        raise InputError(problems)
+    return out
+
+
+def sort_grade(levels: list[str], scheme: Scheme) -> str:
+    """SORT grade from the CEBM levels of the sources that support a claim ('' when none do).
+
+    The rule (written in evidence-levels.yaml): the best supporting level decides; grades are tried
+    best first and the first whose ``max_level`` admits that level is given.
+    """
+    numeric = [int(lvl) for lvl in levels if str(lvl).isdigit()]
+    if not numeric:
+        return ""
+    best = min(numeric)
+    for grade, max_level in scheme.sort_grades:
+        if best <= max_level:
+            return grade
+    return ""
+
+
+def annotate_claims(frame, sources: dict[str, Source], scheme: Scheme):
+    """Add each claim's source level(s) and its SORT grade to a claims DataFrame (a copy)."""
+    frame = frame.copy()
+
+    def levels_of(refs: list[str]) -> str:
+        return "; ".join(f"[{r}] {sources[r].cebm_level}" for r in refs if r in sources)
+
+    def grade(row) -> str:
+        if row["verdict"] not in SUPPORTING:
+            return ""
+        return sort_grade([sources[r].cebm_level for r in row["refs"] if r in sources], scheme)
+
+    frame["evidence_level"] = frame["refs"].map(levels_of)
+    frame["sort"] = frame.apply(grade, axis=1) if len(frame) else []
+    return frame
