@@ -1,0 +1,113 @@
+"""One review, loaded once: the facade the notebooks and the command line both call.
+
+Everything is read lazily and cached, so a command that needs only the claims table does not load
+the Crossref snapshot, and a notebook cell can ask for what it shows.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from evidence_review import article as article_mod
+from evidence_review import claims as claims_mod
+from evidence_review import evidence
+from evidence_review import review as review_mod
+from evidence_review.errors import InputError, Problem
+from evidence_review.paths import DEFAULT_REVIEW, Review
+
+SCHEME_FILE = Path("data") / "evidence-levels.yaml"
+
+
+class ReviewSession:
+    """Lazy access to every input and derived table of one review."""
+
+    def __init__(self, name: str = DEFAULT_REVIEW, root: Path | str | None = None):
+        self.review = Review.open(name, root)
+
+    # --- inputs ---------------------------------------------------------------------------------
+    @cached_property
+    def meta(self) -> review_mod.ReviewMeta:
+        return review_mod.load_meta(self.review)
+
+    @cached_property
+    def article(self) -> article_mod.Article:
+        return review_mod.load_article(self.review)
+
+    @cached_property
+    def cited(self):
+        return review_mod.cited_references(self.review)
+
+    @cached_property
+    def ref_numbers(self) -> frozenset[str]:
+        return frozenset(r.number for r in self.cited)
+
+    @cached_property
+    def candidates(self) -> list[article_mod.Candidate]:
+        return review_mod.claim_candidates(self.review)
+
+    @cached_property
+    def scheme(self) -> evidence.Scheme:
+        return evidence.load_scheme(self.review.root / SCHEME_FILE, label=str(SCHEME_FILE))
+
+    @cached_property
+    def sources(self) -> dict[str, evidence.Source]:
+        return evidence.load_sources(self.review.sources, self.scheme, set(self.ref_numbers),
+                                     label=self.review.rel(self.review.sources))
+
+    @cached_property
+    def snapshot(self):
+        from evidence_review.snapshot import Snapshot
+
+        return Snapshot.load(self.review.snapshot_dir)
+
+    def claims_context(self) -> claims_mod.Context:
+        return claims_mod.Context(
+            ref_numbers=self.ref_numbers,
+            article_text=self.review.article.read_text(encoding="utf-8"),
+            candidate_ids=frozenset(c.id for c in self.candidates),
+            candidate_markers={c.id: c.markers for c in self.candidates},
+        )
+
+    # --- derived tables -------------------------------------------------------------------------
+    @cached_property
+    def claims(self) -> pd.DataFrame:
+        """The validated claims table with each claim's evidence level and SORT grade."""
+        frame = claims_mod.load(self.review.claims, self.claims_context(),
+                                label=self.review.rel(self.review.claims))
+        return evidence.annotate_claims(frame, self.sources, self.scheme)
+
+    @cached_property
+    def audit(self):
+        from evidence_review import audit
+
+        return audit.audit_review(self.cited, self.snapshot, article_markers=self.article.markers(),
+                                  article_updated=self.meta.last_updated)
+
+    # --- checks ---------------------------------------------------------------------------------
+    def check(self) -> list[Problem]:
+        """Validate every input; collect all problems instead of stopping at the first."""
+        problems: list[Problem] = []
+        for name in ("meta", "article", "cited", "scheme", "sources", "snapshot", "claims"):
+            try:
+                getattr(self, name)
+            except InputError as exc:
+                problems.extend(exc.problems)
+            except Exception as exc:  # a corrupt snapshot etc.: report it as a problem, go on
+                from evidence_review.errors import EvidenceReviewError
+
+                if not isinstance(exc, EvidenceReviewError):
+                    raise
+                problems.append(Problem(file=name, message=str(exc)))
+        return _unique(problems)
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    return list(dict.fromkeys(problems))
+
+
+def open_review(name: str = DEFAULT_REVIEW, root: Path | str | None = None) -> ReviewSession:
+    """Open a review by name (the notebooks' entry point)."""
+    return ReviewSession(name, root)

@@ -1,0 +1,96 @@
+"""HTML fragments for notebooks and the report. Everything from data is escaped or sanitised here.
+
+Titles and abstracts from Crossref may carry markup (JATS, ``<i>``, or anything a hostile record
+holds), so text from data goes through :func:`esc` (plain) or :func:`rich` (nh3 with a small
+allow-list of harmless inline tags). No fragment here contains a script, a style attribute or an
+external resource.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Iterable
+
+import nh3
+import pandas as pd
+
+INLINE_TAGS = {"i", "em", "b", "strong", "sub", "sup", "sc"}
+_JATS = {"jats:italic": "i", "jats:bold": "b", "jats:sub": "sub", "jats:sup": "sup",
+         "jats:sc": "sc", "italic": "i", "bold": "b"}
+
+
+class HTML(str):
+    """A string that is already safe HTML; Jupyter displays it as HTML."""
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+
+def esc(value) -> str:
+    """Plain text from data, escaped for HTML (None and NaN become an empty string)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def rich(value) -> str:
+    """Text that may hold inline markup: JATS tags mapped to HTML, then sanitised by nh3."""
+    if value is None:
+        return ""
+    text = str(value)
+    for jats, tag in _JATS.items():
+        text = re.sub(rf"<(/?){re.escape(jats)}\b[^>]*>", rf"<\1{tag}>", text)
+    return nh3.clean(text, tags=INLINE_TAGS, attributes={}, url_schemes=set(),
+                     strip_comments=True, link_rel=None)
+
+
+def badge(value: str, prefix: str = "v") -> str:
+    slug = re.sub(r"[^a-z0-9-]", "", str(value).lower())
+    return f'<span class="badge {prefix}-{slug}">{esc(value)}</span>'
+
+
+def table(frame: pd.DataFrame, columns: dict[str, str] | None = None,
+          cell: dict[str, Callable[[object, pd.Series], str]] | None = None,
+          row_class: Callable[[pd.Series], str] | None = None, row_id: Callable | None = None,
+          numeric: Iterable[str] = (), caption: str | None = None) -> HTML:
+    """A plain HTML table (with a thead that repeats on every printed page).
+
+    ``columns`` maps frame columns to headings (and picks them); ``cell`` gives a renderer per
+    column returning safe HTML; every other value is escaped.
+    """
+    columns = columns or {c: c for c in frame.columns}
+    cell = cell or {}
+    numeric = set(numeric)
+    head = "".join(f'<th{" class=num" if c in numeric else ""} scope="col">{esc(h)}</th>'
+                   for c, h in columns.items())
+    rows = []
+    for _, row in frame.iterrows():
+        tds = []
+        for col in columns:
+            value = row.get(col)
+            inner = cell[col](value, row) if col in cell else esc(value)
+            cls = ' class="num"' if col in numeric else ""
+            tds.append(f"<td{cls}>{inner}</td>")
+        attrs = ""
+        if row_class:
+            attrs += f' class="{esc(row_class(row))}"'
+        if row_id:
+            attrs += f' id="{esc(row_id(row))}"'
+        rows.append(f"<tr{attrs}>{''.join(tds)}</tr>")
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    return HTML(f'<div class="table-wrap"><table>{cap}<thead><tr>{head}</tr></thead>'
+                f"<tbody>{''.join(rows)}</tbody></table></div>")
+
+
+def definition_list(pairs: Iterable[tuple[str, str]], css: str = "") -> str:
+    """<dl> from (label, safe-html value) pairs."""
+    items = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in pairs)
+    return f'<dl class="{esc(css)}">{items}</dl>'
+
+
+def counts(frame: pd.DataFrame, by: str, order: list[str] | None = None) -> pd.DataFrame:
+    """Counts of a column's values in a fixed order (zeros kept), as a two-column frame."""
+    values = frame[by].value_counts()
+    order = order or list(values.index)
+    return pd.DataFrame({by: order, "count": [int(values.get(k, 0)) for k in order]})
