@@ -23,7 +23,8 @@ REQUIRED = ["id", "section", "text", "refs", "verdict", "source_says", "locator"
 VERDICTS = ["supported", "partially-supported", "unsupported", "contradicted", "not-verifiable",
             "uncited"]
 # Worst first: the order in which a writer should fix claims.
-SEVERITY = {"contradicted": 0, "unsupported": 1, "not-verifiable": 2, "partially-supported": 3,
+UNREVIEWED = "unreviewed"  # how an empty verdict (a scaffolded, not yet reviewed row) is shown
+SEVERITY = {"unreviewed": -1, "contradicted": 0, "unsupported": 1, "not-verifiable": 2, "partially-supported": 3,
             "uncited": 4, "supported": 5}
 BASES = ["full-text", "abstract", "publisher-record", "pubmed-record", "secondary-summary", "none"]
 SCOPES = ["sentence", "paragraph", ""]
@@ -48,9 +49,9 @@ def scaffold(candidates) -> str:
     writer.writerow(COLUMNS)
     for i, c in enumerate(candidates, start=1):
         refs = ";".join(dict.fromkeys(c.markers))
-        writer.writerow([f"C{i:02d}", c.section, c.id, c.text, "", refs,
-                         "sentence" if refs else "", "" if refs else "uncited",
-                         "", "", "none", "true" if refs else "", "", "false", "not reviewed yet"])
+        # verdict and needs_citation stay empty: the row is unreviewed until the reviewer fills them
+        writer.writerow([f"C{i:02d}", c.section, c.id, c.text, c.text, refs,
+                         "sentence" if refs else "", "", "", "", "none", "", "", "false", ""])
     return buf.getvalue()
 
 
@@ -137,7 +138,9 @@ def _check_row(rec: dict[str, str], ctx: Context, label: str, seen: dict[str, in
         if ref not in ctx.ref_numbers:
             bad("would_support", f"reference [{ref}] is not in the article's reference list")
     verdict = rec["verdict"].strip()
-    if verdict not in VERDICTS:
+    if not verdict:  # unreviewed (a scaffolded row): nothing more to require yet
+        pass
+    elif verdict not in VERDICTS:
         bad("verdict", f"{verdict!r} is not a verdict (use one of: {', '.join(VERDICTS)})")
     elif refs and verdict == "uncited":
         bad("verdict", "a claim with refs cannot be 'uncited'")
@@ -156,7 +159,8 @@ def _check_row(rec: dict[str, str], ctx: Context, label: str, seen: dict[str, in
         bad("basis", f"{basis!r} is not a basis (use one of: {', '.join(BASES)})")
     for col in ("needs_citation", "indirect"):
         value = rec.get(col, "").strip().lower()
-        if col in rec and value not in BOOLEAN and not (col == "indirect" and value == ""):
+        undecided = value == "" and (col == "indirect" or not verdict)
+        if col in rec and value not in BOOLEAN and not undecided:
             bad(col, f"{rec[col]!r} is not true or false")
     scope = rec.get("marker_scope", "").strip()
     if scope not in SCOPES:
@@ -196,6 +200,7 @@ def to_frame(records: list[dict[str, str]]) -> pd.DataFrame:
     frame = pd.DataFrame([{c: r.get(c, "") for c in COLUMNS} for r in records], columns=COLUMNS)
     frame["refs"] = frame["refs"].map(split_refs)
     frame["would_support"] = frame["would_support"].map(split_refs)
+    frame["verdict"] = frame["verdict"].str.strip().replace("", UNREVIEWED)
     for col in ("needs_citation", "indirect"):
         frame[col] = frame[col].str.strip().str.lower().map(BOOLEAN).fillna(False).astype(bool)
     return frame
