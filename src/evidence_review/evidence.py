@@ -23,7 +23,7 @@ class Scheme:
     name: str
     levels: dict[str, dict[str, Any]]  # level -> {definition, designs}
     designs: dict[str, str]
-    sort_grades: list[tuple[str, int]]  # (grade, worst CEBM level that still earns it), best first
+    sort_grades: list[tuple[str, int, bool]]  # (grade, worst level that earns it, needs full support)
     sort_rule: str
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -36,7 +36,13 @@ class Source:
     rationale: str
     native_grade: dict[str, Any] | None = None
     annotation: str = ""
+    claim_levels: dict[str, dict[str, str]] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
+
+    def level_for(self, claim_id: str) -> str:
+        """The level this source lends to one claim (a per-claim override, else its own level)."""
+        override = self.claim_levels.get(claim_id)
+        return str(override["level"]) if override else self.cebm_level
 
 
 def _read_yaml(path: Path, label: str) -> Any:
@@ -70,7 +76,8 @@ def load_scheme(path: Path, label: str = "data/evidence-levels.yaml") -> Scheme:
     grades = []
     for grade in sort.get("grades") or []:
         try:
-            grades.append((str(grade["grade"]), int(grade["max_level"])))
+            grades.append((str(grade["grade"]), int(grade["max_level"]),
+                           bool(grade.get("full_support", False))))
         except (KeyError, TypeError, ValueError):
             problems.append(Problem(label, f"sort grade {grade!r} needs 'grade' and a numeric "
                                            "'max_level'", field="sort.grades"))
@@ -106,10 +113,17 @@ def load_sources(path: Path, scheme: Scheme, ref_numbers: set[str],
         if not str(item.get("rationale", "")).strip():
             problems.append(Problem(label, f"[{ref}] needs a one-line rationale for its level",
                                     field=f"references.{ref}.rationale"))
+        claim_levels = {str(k): v for k, v in (item.get("claim_levels") or {}).items()}
+        for cid, override in claim_levels.items():
+            if not isinstance(override, dict) or str(override.get("level")) not in scheme.levels \
+                    or not str(override.get("reason", "")).strip():
+                problems.append(Problem(label, f"[{ref}] claim_levels.{cid} needs a valid 'level' "
+                                               "and a 'reason'", field=f"references.{ref}.claim_levels"))
         out[ref] = Source(ref=ref, design=design, cebm_level=level,
                           rationale=str(item.get("rationale", "")).strip(),
                           native_grade=item.get("native_grade"),
-                          annotation=str(item.get("annotation", "")).strip(), raw=item)
+                          annotation=str(item.get("annotation", "")).strip(),
+                          claim_levels=claim_levels, raw=item)
     for ref in sorted(ref_numbers - set(out) - {str(r) for r in entries}):
         problems.append(Problem(label, f"reference [{ref}] has no design and level",
                                 field=f"references.{ref}"))
@@ -118,17 +132,22 @@ def load_sources(path: Path, scheme: Scheme, ref_numbers: set[str],
     return out
 
 
-def sort_grade(levels: list[str], scheme: Scheme) -> str:
+def sort_grade(levels: list[str], scheme: Scheme, verdict: str = "supported") -> str:
     """SORT grade from the CEBM levels of the sources that support a claim ('' when none do).
 
     The rule (written in evidence-levels.yaml): the best supporting level decides; grades are tried
-    best first and the first whose ``max_level`` admits that level is given.
+    best first and the first whose ``max_level`` admits that level is given, skipping a grade that
+    asks for full support when the verdict is only partial.
     """
+    if verdict not in SUPPORTING:
+        return ""
     numeric = [int(lvl) for lvl in levels if str(lvl).isdigit()]
     if not numeric:
         return ""
     best = min(numeric)
-    for grade, max_level in scheme.sort_grades:
+    for grade, max_level, full_support in scheme.sort_grades:
+        if full_support and verdict != "supported":
+            continue
         if best <= max_level:
             return grade
     return ""
@@ -138,14 +157,14 @@ def annotate_claims(frame, sources: dict[str, Source], scheme: Scheme):
     """Add each claim's source level(s) and its SORT grade to a claims DataFrame (a copy)."""
     frame = frame.copy()
 
-    def levels_of(refs: list[str]) -> str:
-        return "; ".join(f"[{r}] {sources[r].cebm_level}" for r in refs if r in sources)
+    def levels_of(row) -> str:
+        return "; ".join(f"[{r}] {sources[r].level_for(row['id'])}" for r in row["refs"]
+                         if r in sources)
 
     def grade(row) -> str:
-        if row["verdict"] not in SUPPORTING:
-            return ""
-        return sort_grade([sources[r].cebm_level for r in row["refs"] if r in sources], scheme)
+        levels = [sources[r].level_for(row["id"]) for r in row["refs"] if r in sources]
+        return sort_grade(levels, scheme, row["verdict"])
 
-    frame["evidence_level"] = frame["refs"].map(levels_of)
+    frame["evidence_level"] = frame.apply(levels_of, axis=1) if len(frame) else []
     frame["sort"] = frame.apply(grade, axis=1) if len(frame) else []
     return frame

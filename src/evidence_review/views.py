@@ -1,0 +1,133 @@
+"""What the notebooks show: tables, counts and charts built from a ReviewSession.
+
+Notebooks stay thin: each cell calls one function here and displays its result. Every number is
+computed from the review's data at run time, so nothing in a report is typed by hand.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from evidence_review import charts
+from evidence_review.api import ReviewSession
+from evidence_review.claims import SEVERITY, UNREVIEWED, VERDICTS
+from evidence_review.present import HTML, badge, esc, table
+
+VERDICT_ORDER = [*VERDICTS, UNREVIEWED]
+
+
+def claim_anchor(claim_id: str) -> str:
+    return f"claim-{claim_id}"
+
+
+def ref_anchor(number: str) -> str:
+    return f"ref-{number}"
+
+
+def ref_links(refs: list[str]) -> str:
+    return ", ".join(f'<a href="#{ref_anchor(r)}">[{esc(r)}]</a>' for r in refs)
+
+
+# --- claims ---------------------------------------------------------------------------------------
+
+def verdict_counts(session: ReviewSession) -> pd.DataFrame:
+    """How many claims got each verdict (every verdict listed, zeros kept)."""
+    frame = session.claims
+    order = [v for v in VERDICT_ORDER if v != UNREVIEWED or (frame["verdict"] == UNREVIEWED).any()]
+    counts = frame["verdict"].value_counts()
+    return pd.DataFrame({"verdict": order, "claims": [int(counts.get(v, 0)) for v in order]})
+
+
+def verdicts_by_source(session: ReviewSession) -> pd.DataFrame:
+    """Cited claims per reference and verdict (a claim citing two sources counts for each)."""
+    frame = session.claims.explode("refs").dropna(subset=["refs"])
+    frame = frame[frame["refs"] != ""]
+    table_ = pd.crosstab(frame["refs"], frame["verdict"])
+    refs = sorted(session.ref_numbers, key=lambda r: (len(r), r))
+    cols = [v for v in VERDICT_ORDER if v in table_.columns]
+    table_ = table_.reindex(index=refs, columns=cols, fill_value=0)
+    table_.index = [f"[{r}]" for r in table_.index]
+    table_.index.name = "reference"
+    return table_
+
+
+def uncited_by_section(session: ReviewSession) -> pd.DataFrame:
+    """Uncited claims per section, split by whether they need a citation."""
+    frame = session.claims[session.claims["verdict"] == "uncited"]
+    sections = list(dict.fromkeys(session.claims["section"]))
+    out = pd.DataFrame({
+        "needs a citation": frame[frame["needs_citation"]].groupby("section").size(),
+        "no citation needed": frame[~frame["needs_citation"]].groupby("section").size(),
+    }).reindex(sections).fillna(0).astype(int)
+    return out[(out.T != 0).any()]
+
+
+def claims_table(session: ReviewSession, columns: dict[str, str] | None = None) -> HTML:
+    """The claims table, grouped by section in article order, verdicts colour-coded."""
+    frame = session.claims
+    columns = columns or {"id": "Claim", "text": "Claim (paraphrased)", "refs": "Cited",
+                          "verdict": "Verdict", "source_says": "What the source says",
+                          "locator": "Where", "evidence_level": "Level", "sort": "SORT"}
+    parts = []
+    for section, group in frame.groupby("section", sort=False):
+        parts.append(f"<h3>{esc(section)}</h3>")
+        parts.append(table(
+            group, columns,
+            cell={"refs": lambda v, r: ref_links(v),
+                  "verdict": lambda v, r: badge(v),
+                  "id": lambda v, r: f'<a href="#{claim_anchor(v)}">{esc(v)}</a>',
+                  "source_says": lambda v, r: esc(v) if v else esc(r["note"])},
+            row_class=lambda r: f"v-{r['verdict']}"))
+    return HTML("\n".join(parts))
+
+
+def fix_list(session: ReviewSession) -> pd.DataFrame:
+    """Claims a writer must fix, worst first: contradicted, unsupported, not verifiable, partial,
+    then uncited claims that need a source."""
+    frame = session.claims
+    bad = frame[frame["verdict"].isin(["contradicted", "unsupported", "not-verifiable",
+                                       "partially-supported"])
+                | ((frame["verdict"] == "uncited") & frame["needs_citation"])]
+    bad = bad.assign(_rank=bad["verdict"].map(SEVERITY)).sort_values(["_rank", "id"], kind="stable")
+    return bad[["id", "section", "verdict", "refs", "would_support", "text", "note"]]
+
+
+def fix_table(session: ReviewSession) -> HTML:
+    return table(fix_list(session),
+                 {"id": "Claim", "verdict": "Verdict", "refs": "Cited", "would_support":
+                  "Could cite", "text": "Claim", "note": "Reviewer's note"},
+                 cell={"verdict": lambda v, r: badge(v), "refs": lambda v, r: ref_links(v),
+                       "would_support": lambda v, r: ref_links(v),
+                       "id": lambda v, r: f'<a href="#{claim_anchor(v)}">{esc(v)}</a>'})
+
+
+def verdicts_chart(session: ReviewSession) -> HTML:
+    data = verdicts_by_source(session)
+    svg = charts.stacked_bars(data, charts.VERDICT_COLOURS, "Verdicts per cited source",
+                              "claims citing the source")
+    return charts.figure(svg, "Each bar counts the claims that cite a reference, by verdict. A claim "
+                              "citing two references counts once for each.")
+
+
+def levels_chart(session: ReviewSession) -> HTML:
+    levels = pd.DataFrame({"claims": pd.Series(dtype=int)})
+    rows = []
+    for ref, src in sorted(session.sources.items()):
+        n = int(session.claims["refs"].map(lambda refs, r=ref: r in refs).sum())
+        rows.append({"source": f"[{ref}] {src.design}", f"level {src.cebm_level}": n})
+    levels = pd.DataFrame(rows).set_index("source").fillna(0).astype(int)
+    levels = levels.reindex(columns=sorted(levels.columns))
+    colours = {"level 1": "#1f5f8b", "level 2": "#3f7fab", "level 3": "#6f9fc3",
+               "level 4": "#a3c1d9", "level 5": "#c9d8e6"}
+    svg = charts.stacked_bars(levels, colours, "Cited claims by the evidence level of their source",
+                              "claims citing the source")
+    return charts.figure(svg, "Oxford CEBM 2011 level of each reference (as judged in sources.yaml), "
+                              "weighted by how many claims cite it.")
+
+
+def uncited_chart(session: ReviewSession) -> HTML:
+    data = uncited_by_section(session)
+    colours = {"needs a citation": "#a8322a", "no citation needed": "#c9d8e6"}
+    svg = charts.stacked_bars(data, colours, "Uncited claims by section", "uncited claims")
+    return charts.figure(svg, "Uncited claims in each section; red ones make clinical or risk "
+                              "statements that need a source.")
