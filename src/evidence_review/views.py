@@ -131,3 +131,41 @@ def uncited_chart(session: ReviewSession) -> HTML:
     svg = charts.stacked_bars(data, colours, "Uncited claims by section", "uncited claims")
     return charts.figure(svg, "Uncited claims in each section; red ones make clinical or risk "
                               "statements that need a source.")
+
+
+def claims_summary(session: ReviewSession) -> HTML:
+    """Key figures of the claims review, as a row of tiles."""
+    frame = session.claims
+    cited = frame[frame["refs"].map(len) > 0]
+    uncited = frame[frame["verdict"] == "uncited"]
+    tiles = [
+        ("claims", len(frame)),
+        ("cited", len(cited)),
+        ("supported", int((frame["verdict"] == "supported").sum())),
+        ("partially supported", int((frame["verdict"] == "partially-supported").sum())),
+        ("unsupported or contradicted",
+         int(frame["verdict"].isin(["unsupported", "contradicted"]).sum())),
+        ("not verifiable", int((frame["verdict"] == "not-verifiable").sum())),
+        ("uncited, need a source", int(uncited["needs_citation"].sum())),
+    ]
+    unreviewed = int((frame["verdict"] == UNREVIEWED).sum())
+    if unreviewed:
+        tiles.append(("not yet reviewed", unreviewed))
+    return HTML('<div class="kpis">' + "".join(
+        f'<div class="kpi"><b>{n}</b>{esc(label)}</div>' for label, n in tiles) + "</div>")
+
+
+def sources_table(session: ReviewSession) -> HTML:
+    """Each reference's design, CEBM level, native grade and the reviewer's rationale."""
+    rows = []
+    for ref, src in sorted(session.sources.items(), key=lambda kv: int(kv[0])):
+        native = src.native_grade or {}
+        rows.append({"ref": ref, "design": src.design.replace("-", " "), "level": src.cebm_level,
+                     "native": "; ".join(str(native[k]) for k in ("scheme", "studies",
+                                                                   "recommendations")
+                                         if native.get(k)),
+                     "rationale": src.rationale})
+    return table(pd.DataFrame(rows),
+                 {"ref": "Ref", "design": "Design", "level": "CEBM 2011 level",
+                  "native": "Source's own grading", "rationale": "Why"},
+                 cell={"ref": lambda v, r: f'<a href="#{ref_anchor(v)}">[{esc(v)}]</a>'})
