@@ -162,6 +162,11 @@ def test_disclosure_needs_interests_not_only_an_owner():
     assert _by_name(propose_jama(with_policy, ARTICLE_MD))["disclosure"].met
 
 
+def test_ordinary_words_are_not_ownership_signs():
+    found = _by_name(propose_jama("Evidence is limited. Ads incorporated.", ARTICLE_MD))
+    assert "no ownership statement" in found["disclosure"].evidence
+
+
 def test_currency_with_update_date_only_says_posting_date_missing():
     found = _by_name(propose_jama("Last updated on : 08 Nov, 2025", ARTICLE_MD))["currency"]
     assert found.met and "no posted date" in found.evidence and "08 Nov, 2025" in found.evidence

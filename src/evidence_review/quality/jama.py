@@ -39,7 +39,8 @@ _REF_ENTRY = re.compile(r"^\s*(?:\[\d+\]|\d+[.)]|[-*])\s+\S", re.MULTILINE)
 _MARKER = re.compile(r"\[(\d+(?:\s*[,\u2013-]\s*\d+)*)\]")
 _OWNERSHIP = re.compile(
     r"owned\s+(?:and\s+operated\s+)?by|©|\bcopyright\b|registered\s+office|"
-    r"\b(?:Inc|Ltd|LLC|GmbH|plc|Private\s+Limited|Limited|Corporation)\b",
+    # a company suffix after a capitalised name; case-sensitive so "limited evidence" is no owner
+    r"(?-i:\b[A-Z][\w&.-]*\s+(?:Inc|Ltd|LLC|GmbH|plc|Private\s+Limited|Limited|Corporation)\b)",
     re.IGNORECASE,
 )
 _COMMERCIAL = re.compile(
@@ -213,7 +214,8 @@ def page_dates(page: str) -> dict[str, list[str]]:
 def parse_page_date(text: str) -> date | None:
     """Read a date as a page prints it ("08 Nov, 2025", "2025-11-08", "November 8, 2025").
 
-    Returns None for forms without a day (a month and year only) or that do not parse.
+    Returns None for forms without a day (a month and year only) or that do not parse. Numeric
+    slash dates are read day first.
     """
     cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text).replace(",", " ").replace(".", " ")
     cleaned = " ".join(cleaned.split())
