@@ -19,6 +19,7 @@ from evidence_review.errors import InputError, Problem
 from evidence_review.paths import DEFAULT_REVIEW, Review
 
 SCHEME_FILE = Path("data") / "evidence-levels.yaml"
+QUALITY_DIR = Path("data") / "quality"
 
 
 class ReviewSession:
@@ -63,6 +64,16 @@ class ReviewSession:
 
         return Snapshot.load(self.review.snapshot_dir)
 
+    @cached_property
+    def quality(self) -> dict | None:
+        """The reviewer's JAMA/DISCERN entries (data/NAME/quality.yaml), or None when not assessed."""
+        from evidence_review import quality
+
+        path = self.review.data_dir / "quality.yaml"
+        if not path.is_file():
+            return None
+        return quality.load_quality(path, self.review.root / QUALITY_DIR / "discern.yaml")
+
     def claims_context(self) -> claims_mod.Context:
         return claims_mod.Context(
             ref_numbers=self.ref_numbers,
@@ -90,7 +101,7 @@ class ReviewSession:
     def check(self) -> list[Problem]:
         """Validate every input; collect all problems instead of stopping at the first."""
         problems: list[Problem] = []
-        for name in ("meta", "article", "cited", "scheme", "sources", "snapshot", "claims"):
+        for name in ("meta", "article", "cited", "scheme", "sources", "snapshot", "claims", "quality"):
             try:
                 getattr(self, name)
             except InputError as exc:
