@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from evidence_review.csl import from_crossref, split_particle
-from evidence_review.doi import diagnose, is_valid, normalise
+from evidence_review.doi import as_clause, diagnose, is_valid, normalise
 from evidence_review.references import CitedReference
 
 SEVERITIES = ("major", "minor", "info", "could-not-check")
@@ -254,7 +254,7 @@ def compare_doi(cited: CitedReference, resolution: dict) -> list[Finding]:
     status, reason = resolution.get("status"), resolution.get("reason")
     if status == "repaired" and doi:
         broken = not is_valid(normalise(printed or ""))
-        why = diagnose(printed or "")[0].rstrip(".").lower() if broken and printed else None
+        why = as_clause(diagnose(printed)[0]) if broken and printed else None
         if not printed:
             return [Finding("doi", "minor", None, doi,
                             f"No DOI is printed; the work's DOI is {doi}.", doi)]

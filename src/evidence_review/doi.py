@@ -161,6 +161,11 @@ def diagnose(raw: str) -> list[str]:
     return problems
 
 
+def as_clause(sentence: str) -> str:
+    """A diagnosis sentence as a clause to embed: 'The DOI lacks ...' -> 'the DOI lacks ...'."""
+    return sentence[:1].lower() + sentence[1:].rstrip(".")
+
+
 def candidates(raw: str) -> list[str]:
     """Propose repaired DOIs for a printed DOI that is broken, most plausible first.
 

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from evidence_review.audit import family_matches, record_family, title_similarity
 from evidence_review.csl import from_crossref
-from evidence_review.doi import candidates, diagnose, is_valid, normalise
+from evidence_review.doi import as_clause, candidates, diagnose, is_valid, normalise
 from evidence_review.references import CitedReference
 
 # match_score = 0.5 * title + 0.3 * authors + 0.2 * year, each part in [0, 1].
@@ -120,6 +120,14 @@ def accepts(cited: CitedReference, message: dict, threshold: float = MATCH_THRES
             and year >= 0.5)
 
 
+def _agreement(cited: CitedReference, message: dict) -> str:
+    """'matches the cited authors, year and title (score 0.90; the year is one off)'."""
+    _, _, year = _parts(cited, message)
+    note = "; the cited year is one off" if year == 0.5 and _cited_year(cited) else ""
+    return (f"matches the cited authors, year and title (score "
+            f"{match_score(cited, message):.2f}{note})")
+
+
 def _describe(message: dict) -> str:
     csl = from_crossref(message)
     first = (csl.get("author") or [{}])[0]
@@ -143,10 +151,10 @@ def _by_query(cited: CitedReference, client: WorksClient,
     items = client.query_bibliographic(_query_text(cited), rows=5)
     scored = sorted(((match_score(cited, m), m) for m in items if m.get("DOI")),
                     key=lambda pair: -pair[0])
-    for score, message in scored:
+    for _score, message in scored:
         if accepts(cited, message, threshold):
-            return message, (f"a bibliographic query found {normalise(message['DOI'])}, whose "
-                             f"authors, year and title match (score {score:.2f})")
+            return message, (f"a bibliographic query found {normalise(message['DOI'])}, a "
+                             f"record that {_agreement(cited, message)}")
     if not scored:
         return None, "a bibliographic query returned no works"
     best, message = scored[0]
@@ -208,9 +216,8 @@ def _resolve_one(cited: CitedReference, doi: str | None, outcomes: dict, client:
                                    f"{getattr(outcome, 'reason', None) or 'no answer'}.")
         if status == "ok":
             if accepts(cited, outcome.message, threshold):
-                return result("matched", f"The printed DOI resolves to a record whose authors, "
-                                         f"year and title match (score "
-                                         f"{match_score(cited, outcome.message):.2f}).",
+                return result("matched", f"The printed DOI resolves to a record that "
+                                         f"{_agreement(cited, outcome.message)}.",
                               outcome.message)
             steps.append(f"the printed DOI resolves to a different work "
                          f"{_describe(outcome.message)}")
@@ -222,7 +229,7 @@ def _resolve_one(cited: CitedReference, doi: str | None, outcomes: dict, client:
                               agency=agency)
             steps.append("the printed DOI is not known to Crossref")
     else:
-        problem = diagnose(cited.doi_printed or doi)[0].rstrip(".").lower()
+        problem = as_clause(diagnose(cited.doi_printed or doi)[0])
         steps.append(f"the printed DOI is invalid ({problem})")
 
     message, why = _by_candidates(cited, doi, client, threshold)
@@ -246,9 +253,8 @@ def _by_candidates(cited: CitedReference, doi: str, client: WorksClient,
         outcome = outcomes.get(proposal)
         if getattr(outcome, "status", None) == "ok" and accepts(cited, outcome.message,
                                                                 threshold):
-            score = match_score(cited, outcome.message)
-            return outcome.message, (f"the repaired DOI {proposal} resolves to a record whose "
-                                     f"authors, year and title match (score {score:.2f})")
+            return outcome.message, (f"the repaired DOI {proposal} resolves to a record that "
+                                     f"{_agreement(cited, outcome.message)}")
     return None, f"no proposed repair ({', '.join(proposals)}) resolves to the cited work"
 
 
