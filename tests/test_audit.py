@@ -499,3 +499,24 @@ def test_audit_review_checks_markers():
     assert [f.message for f in result.markers] == [
         "Reference [5] is in the list but never cited in the text."]
     assert result.to_json("x", None)["markers"][0]["severity"] == "minor"
+
+
+def test_record_without_the_printed_subtitle_is_info_not_an_error():
+    record = _record(title=["Exercise-Associated Muscle Cramps"])
+    (finding,) = _audit(record=record)
+    assert (finding.field, finding.severity) == ("title", "info")
+
+
+def test_broken_doi_not_found_names_the_breakage():
+    res = {"status": "not-found", "doi": None, "doi_cited": "1177/x", "reason": "whatever"}
+    result = audit_reference(_cited(doi_printed="https://doi.org/1177/x"), None, res)
+    doi = next(f for f in result.findings if f.field == "doi")
+    assert doi.severity == "major" and "lacks the '10.'" in doi.message
+    assert ("record", "could-not-check") in {(f.field, f.severity) for f in result.findings}
+
+
+def test_web_host_not_matching_the_site_owner_is_info():
+    web = muscle_spasm_cited()[4]
+    web.url = "https://example.com/baclofen"
+    result = audit_reference(web, None, {"status": "not-in-crossref"})
+    assert ("url", "info") in {(f.field, f.severity) for f in result.findings}

@@ -115,3 +115,15 @@ def test_parse_printed_date():
     assert parse_printed_date("October 5, 2019") == {"date-parts": [[2019, 10, 5]]}
     assert parse_printed_date("n.d.") == {"raw": "n.d."}
     assert parse_printed_date(None) is None
+
+
+def test_particle_deposited_with_the_given_names():
+    item = from_crossref({"DOI": "10.1/x", "author": [{"given": "Baziel G.M. van",
+                                                       "family": "Engelen"}]})
+    assert item["author"] == [{"family": "Engelen", "non-dropping-particle": "van",
+                               "given": "Baziel G.M."}]
+
+
+def test_lower_case_given_names_are_not_particles():
+    item = from_crossref({"DOI": "10.1/x", "author": [{"given": "ana maria", "family": "Silva"}]})
+    assert item["author"] == [{"family": "Silva", "given": "ana maria"}]

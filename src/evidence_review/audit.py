@@ -152,8 +152,8 @@ def title_relation(cited: str | None, full: str | None,
     Returns
     -------
     tuple
-        (``"same"`` | ``"dropped-subtitle"`` | ``"similar"`` | ``"different"``, the dropped
-        subtitle as the record spells it, or None). Case and punctuation never count.
+        (``"same"`` | ``"dropped-subtitle"`` | ``"extra-subtitle"`` | ``"similar"`` |
+        ``"different"``, the subtitle one side lacks, or None). Case and punctuation never count.
     """
     if not cited or not full:
         return "different", None
@@ -165,6 +165,9 @@ def title_relation(cited: str | None, full: str | None,
     for m in _SUBTITLE_SEPARATOR.finditer(full):
         if key == text_key(full[:m.start()]):
             return "dropped-subtitle", full[m.end():]
+    for m in _SUBTITLE_SEPARATOR.finditer(cited):
+        if text_key(cited[:m.start()]) == text_key(full):
+            return "extra-subtitle", cited[m.end():]
     if _similarity(cited, full) >= TITLE_SIMILAR:
         return "similar", None
     return "different", None
@@ -173,7 +176,7 @@ def title_relation(cited: str | None, full: str | None,
 def title_similarity(cited: str | None, full: str | None, main: str | None = None) -> float:
     """1.0 for the same title or the title without its subtitle, else the key similarity."""
     kind, _ = title_relation(cited, full, main)
-    if kind in ("same", "dropped-subtitle"):
+    if kind in ("same", "dropped-subtitle", "extra-subtitle"):
         return 1.0
     return _similarity(cited or "", full or "")
 
@@ -267,9 +270,13 @@ def compare_doi(cited: CitedReference, resolution: dict) -> list[Finding]:
             return [Finding("doi", "could-not-check", None, None,
                             reason or "No DOI is printed and no Crossref record matched the "
                                       "reference.")]
-        return [Finding("doi", "major", printed, None,
-                        reason or f"The printed DOI '{printed}' does not lead to the cited work "
-                                  f"and no matching record was found.")]
+        if not is_valid(normalise(printed)):
+            msg = (f"The printed DOI is broken ({as_clause(diagnose(printed)[0])}) and no record "
+                   f"matching the reference was found.")
+        else:
+            msg = reason or (f"The printed DOI '{printed}' does not lead to the cited work and no "
+                             f"matching record was found.")
+        return [Finding("doi", "major", printed, None, msg)]
     if status == "error":
         return [Finding("doi", "could-not-check", printed, None,
                         reason or "Crossref could not be asked about this reference.")]
@@ -364,6 +371,10 @@ def compare_title(cited: CitedReference, record: dict) -> list[Finding]:
         return [Finding("title", "minor", cited.title, full,
                         f"The printed title stops before the subtitle '{subtitle}' that the "
                         f"record carries.", full)]
+    if kind == "extra-subtitle":
+        return [Finding("title", "info", cited.title, full,
+                        f"The printed subtitle '{subtitle}' is not in the record, which may hold "
+                        f"only the main title.", None)]
     if kind == "similar":
         return [Finding("title", "minor", cited.title, full,
                         "The printed title's wording differs slightly from the record's.", full)]
@@ -549,6 +560,11 @@ def check_web(cited: CitedReference) -> list[Finding]:
             findings.append(Finding("url", "minor", url, None,
                                     "The URL does not use https.",
                                     url.replace(f"{parts.scheme}://", "https://", 1)))
+        owner = cited.organisation or cited.publisher or ""
+        if owner and text_key(owner).replace(" ", "") not in parts.netloc.replace(".", ""):
+            findings.append(Finding("url", "info", url, None,
+                                    f"The host {parts.netloc} does not obviously belong to "
+                                    f"'{owner}'."))
         findings.append(Finding("url", "could-not-check", url, None,
                                 f"The URL is well formed (host {parts.netloc}), but whether it is "
                                 f"live and shows this page could not be checked offline."))
@@ -726,6 +742,11 @@ def _corrected_authors(cited: CitedReference, names: list[dict]) -> list[str]:
     return out
 
 
+def _wrong(findings: list[Finding]) -> Finding | None:
+    """The first major or minor finding that carries a suggestion."""
+    return next((f for f in findings if f.severity in ("major", "minor") and f.suggestion), None)
+
+
 def corrected_reference(cited: CitedReference, record: dict | None) -> CitedReference:
     """The reference with every field the record confirms taken from it, the rest as printed.
 
@@ -736,17 +757,14 @@ def corrected_reference(cited: CitedReference, record: dict | None) -> CitedRefe
     if not record:
         return fixed
     csl = from_crossref(record)
-    names = [n for n in csl.get("author", [])]
-    if names:
-        fixed.authors = _corrected_authors(cited, names)
-    if csl.get("title") and compare_title(cited, csl):
+    if csl.get("author"):
+        fixed.authors = _corrected_authors(cited, csl["author"])
+    if _wrong(compare_title(cited, csl)):
         fixed.title = csl["title"]
-    if compare_journal(cited, csl) and any(f.severity in ("major", "minor")
-                                           for f in compare_journal(cited, csl)):
+    if _wrong(compare_journal(cited, csl)):
         fixed.container = csl.get("container-title") or csl.get("container-title-short")
-    year_findings = [f for f in compare_year(cited, csl) if f.severity in ("major", "minor")]
-    if year_findings and year_findings[0].suggestion:
-        fixed.year = year_findings[0].suggestion
+    if year := _wrong(compare_year(cited, csl)):
+        fixed.year = year.suggestion
         fixed.date_text = None
     fixed.volume = csl.get("volume") or cited.volume
     fixed.issue = csl.get("issue") or cited.issue

@@ -90,11 +90,17 @@ def _csl_name(author: dict) -> dict:
     if "family" not in author:
         return {"literal": author["name"]} if author.get("name") else {}
     particle, family = split_particle(author["family"])
+    given = author.get("given") or ""
+    # Some deposits put the particle at the end of the given names: "Baziel G.M. van".
+    # Only short lower-case words after capitalised given names count: "ana maria" is no particle.
+    m = re.match(r"^(.*?[A-Z].*?)\s+((?:[a-z']{1,4}\s*)+)$", given)
+    if not particle and m:
+        given, particle = m.group(1), m.group(2).strip()
     name = {"family": family}
     if particle:
         name["non-dropping-particle"] = particle
-    if author.get("given"):
-        name["given"] = author["given"]
+    if given:
+        name["given"] = given
     return name
 
 
