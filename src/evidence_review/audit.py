@@ -231,11 +231,6 @@ def _cited_year(cited: CitedReference) -> int | None:
     return int(m.group()) if m else None
 
 
-def _format_date(csl_date: dict | None) -> str | None:
-    parts = ((csl_date or {}).get("date-parts") or [[]])[0]
-    return "-".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts)) if parts else None
-
-
 def _page_range(text: str | None) -> tuple[str | None, str | None]:
     """First and last page; an abbreviated last page is expanded ('279-83' -> '279', '283')."""
     if not text:
