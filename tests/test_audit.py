@@ -70,6 +70,7 @@ def muscle_spasm_cited() -> list[CitedReference]:
                  "Exercise-associated muscle cramps", "Sports Health A Multidisciplinary Approach",
                  "2", "4", "279–283", "https://doi.org/10.1177/1941738109357299"),
         CitedReference(number="5", printed=PRINTED["5"], kind="web", organisation="MedlinePlus",
+                       container="MedlinePlus",
                        year="2019", date_text="2019, October",
                        title="Baclofen: MedlinePlus Drug Information",
                        publisher="U.S. National Library of Medicine",

@@ -787,7 +787,8 @@ def format_apa(ref: CitedReference) -> str:
     parts = [f"{who}{'' if who.endswith('.') else '.'} ({when})." if who else f"({when})."]
     if ref.title:
         parts.append(ref.title if ref.title[-1] in ".?!" else f"{ref.title}.")
-    if ref.container:
+    # APA leaves out a site name that repeats the author ("MedlinePlus. (2019) ... MedlinePlus.").
+    if ref.container and text_key(ref.container) != text_key(ref.organisation):
         source = ref.container
         if ref.volume:
             source += f", {ref.volume}" + (f"({ref.issue})" if ref.issue else "")
