@@ -1,0 +1,197 @@
+"""Resolving references: printed DOIs, DOI repairs, bibliographic queries, and what is refused."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import pytest
+
+from evidence_review.doi import normalise
+from evidence_review.references import CitedReference
+from evidence_review.resolve import (
+    MATCH_THRESHOLD,
+    accepts,
+    match_score,
+    records,
+    resolve_references,
+)
+
+
+@dataclass
+class Outcome:
+    """The shape of evidence_review.crossref.WorkOutcome."""
+
+    doi: str
+    status: str
+    message: dict | None
+    reason: str | None
+    agency: str | None = None
+    from_cache: bool = False
+
+
+class FakeClient:
+    """A CrossrefClient stand-in: records by DOI, canned query results, and a call log."""
+
+    def __init__(self, works: dict, query_results: list[dict] | None = None,
+                 agencies: dict | None = None, errors: set | None = None):
+        self.works = {normalise(k): v for k, v in works.items()}
+        self.query_results = query_results
+        self.agencies = agencies or {}
+        self.errors = errors or set()
+        self.calls: list[tuple] = []
+
+    def get_works(self, dois, refresh=False):
+        self.calls.append(("get_works", tuple(dois)))
+        return {normalise(d): self._outcome(normalise(d)) for d in dois}
+
+    def get_work(self, doi, refresh=False):
+        return self._outcome(normalise(doi))
+
+    def _outcome(self, doi):
+        if doi in self.errors:
+            return Outcome(doi, "error", None, "HTTP 503 after 3 retries")
+        if doi in self.works:
+            return Outcome(doi, "ok", copy.deepcopy(self.works[doi]), None, "crossref")
+        return Outcome(doi, "not-found", None, "Resource not found.")
+
+    def query_bibliographic(self, text, rows=5):
+        self.calls.append(("query", text))
+        found = self.query_results if self.query_results is not None else list(self.works.values())
+        return [{**copy.deepcopy(m), "score": 42.0} for m in found][:rows]
+
+    def agency(self, doi):
+        self.calls.append(("agency", doi))
+        return self.agencies.get(normalise(doi), "crossref")
+
+
+PAPER = {
+    "DOI": "10.5555/cramp.2020.1", "type": "journal-article",
+    "title": ["Nocturnal leg cramps in older adults"], "subtitle": ["a cohort study"],
+    "author": [{"given": "Ana", "family": "de Souza"}, {"given": "Ben", "family": "Lee"}],
+    "container-title": ["Journal of Cramps"], "volume": "4", "issue": "2", "page": "10-19",
+    "published-print": {"date-parts": [[2020, 5]]}, "issued": {"date-parts": [[2020, 5]]},
+    "indexed": {"date-time": "2025-01-01T00:00:00Z"}, "is-referenced-by-count": 7,
+}
+OTHER = {
+    "DOI": "10.5555/other.2020.9", "type": "journal-article",
+    "title": ["Statins and myopathy: a meta-analysis"],
+    "author": [{"given": "Ana", "family": "de Souza"}, {"given": "Ben", "family": "Lee"}],
+    "container-title": ["Journal of Cramps"], "volume": "4", "page": "20-29",
+    "issued": {"date-parts": [[2020, 6]]},
+}
+
+
+def cited(doi: str | None = "10.5555/cramp.2020.1", **changes) -> CitedReference:
+    ref = CitedReference(number="1", printed="...", authors=["De Souza, A.", "Lee, B."],
+                         year="2020", title="Nocturnal leg cramps in older adults",
+                         container="Journal of Cramps", volume="4", issue="2", pages="10–19",
+                         doi_printed=doi)
+    for key, value in changes.items():
+        setattr(ref, key, value)
+    return ref
+
+
+def resolve_one(ref, client):
+    return resolve_references([ref], client)["1"]
+
+
+def test_match_score_threshold_and_parts():
+    assert match_score(cited(), PAPER) == 1.0
+    assert match_score(cited(year="2019"), PAPER) == 0.9 >= MATCH_THRESHOLD
+    assert match_score(cited(), OTHER) < MATCH_THRESHOLD  # same authors and year, other paper
+    assert not accepts(cited(authors=["Smith, J."]), PAPER)  # same title, other authors
+    assert not accepts(cited(year="2012"), PAPER)  # year far off
+
+
+def test_valid_doi_matched_in_one_batch():
+    client = FakeClient({"10.5555/cramp.2020.1": PAPER})
+    res = resolve_references([cited("https://doi.org/10.5555/CRAMP.2020.1."),
+                              cited("doi:10.5555/cramp.2020.1", number="2")], client)
+    assert {r.status for r in res.values()} == {"matched"}
+    assert [c for c in client.calls if c[0] == "get_works"] == [
+        ("get_works", ("10.5555/cramp.2020.1",))]
+    assert res["1"].doi == "10.5555/cramp.2020.1" and res["1"].score == 1.0
+    assert "score" not in res["1"].message and "indexed" not in res["1"].message
+    assert set(records(res)) == {"10.5555/cramp.2020.1"}
+
+
+@pytest.mark.parametrize("printed", [
+    "https://doi.org/5555/cramp.2020.1",  # missing "10."
+    "10,5555/cramp.2020.1",  # "10" without its dot
+    "Cramps.10.5555/cramp.2020.1",  # glued to preceding text
+    "10.5555/ cramp.2020. 1",  # spaces inside
+    "10.5555/cramp\u20132020.1".replace("\u2013", "."),  # control: valid as printed
+])
+def test_broken_doi_repaired_only_when_record_matches(printed):
+    res = resolve_one(cited(printed), FakeClient({"10.5555/cramp.2020.1": PAPER}))
+    assert res.doi == "10.5555/cramp.2020.1"
+    assert res.status == ("matched" if printed.startswith("10.5555/cramp") else "repaired")
+    assert res.reason.endswith(".") and "match" in res.reason
+
+
+def test_repair_candidate_resolving_to_another_paper_is_refused():
+    client = FakeClient({"10.5555/cramp.2020.1": OTHER}, query_results=[])
+    res = resolve_one(cited("5555/cramp.2020.1"), client)
+    assert res.status == "not-found" and res.doi is None and res.message is None
+    assert "no proposed repair" in res.reason
+
+
+def test_doi_resolving_to_a_different_paper_is_not_accepted():
+    client = FakeClient({"10.5555/cramp.2020.1": OTHER}, query_results=[OTHER])
+    res = resolve_one(cited(), client)
+    assert res.status == "not-found" and res.doi is None
+    assert "resolves to a different work 'Statins and myopathy" in res.reason
+
+
+def test_wrong_doi_replaced_by_bibliographic_match():
+    client = FakeClient({"10.5555/other.2020.9": OTHER, "10.5555/cramp.2020.1": PAPER})
+    res = resolve_one(cited("10.5555/other.2020.9"), client)
+    assert (res.status, res.doi) == ("repaired", "10.5555/cramp.2020.1")
+    assert "different work" in res.reason and "bibliographic query found" in res.reason
+
+
+def test_truncated_doi_goes_to_bibliographic_query():
+    client = FakeClient({"10.5555/cramp.2020.1": PAPER})
+    res = resolve_one(cited("10.5555/cramp.20..."), client)
+    assert (res.status, res.doi) == ("repaired", "10.5555/cramp.2020.1")
+    query = next(text for kind, text in client.calls if kind == "query")
+    assert "De Souza" in query and "Nocturnal leg cramps" in query and "2020" in query
+
+
+def test_bibliographic_query_with_no_acceptable_match():
+    client = FakeClient({}, query_results=[OTHER])
+    res = resolve_one(cited("10.5555/missing"), client)
+    assert res.status == "not-found" and res.doi is None
+    assert "none acceptable" in res.reason and f"threshold {MATCH_THRESHOLD}" in res.reason
+
+
+def test_no_doi_printed_found_by_query():
+    res = resolve_one(cited(None), FakeClient({"10.5555/cramp.2020.1": PAPER}))
+    assert (res.status, res.doi, res.doi_cited) == ("matched", "10.5555/cramp.2020.1", None)
+
+
+def test_other_agency_asked_once_and_not_retried():
+    client = FakeClient({}, agencies={"10.5281/zenodo.1": "DataCite"})
+    res = resolve_one(cited("10.5281/zenodo.1"), client)
+    assert res.status == "not-in-crossref" and res.agency == "DataCite"
+    assert "DataCite" in res.reason
+    assert [c for c in client.calls if c[0] == "agency"] == [("agency", "10.5281/zenodo.1")]
+    assert not [c for c in client.calls if c[0] == "query"]
+
+
+def test_client_error_is_reported_not_guessed():
+    client = FakeClient({"10.5555/cramp.2020.1": PAPER}, errors={"10.5555/cramp.2020.1"})
+    res = resolve_one(cited(), client)
+    assert res.status == "error" and "503" in res.reason
+
+
+def test_web_page_without_doi_is_not_forced():
+    web = CitedReference(number="1", printed="...", kind="web", organisation="MedlinePlus",
+                         title="Baclofen", url="https://medlineplus.gov/druginfo/meds/a682530.html")
+    client = FakeClient({"10.5555/cramp.2020.1": PAPER})
+    res = resolve_one(web, client)
+    assert res.status == "not-in-crossref" and client.calls == []
+    assert res.to_dict() == {"ref": "1", "status": "not-in-crossref", "doi": None,
+                             "doi_cited": None, "reason": res.reason, "score": None,
+                             "agency": None}
