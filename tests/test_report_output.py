@@ -1,0 +1,203 @@
+"""The built report, checked as a reader gets it: the HTML file and the A4 PDF of the default review.
+
+The review's data/, refs/ and notebooks/ are copied into a temporary project and built there with
+the command line (`evidence-review build`), once per test session, so the git tree stays clean and
+a second copy can be changed: one verdict is flipped and the rebuilt report's counts must follow.
+Slow (two builds, ~30 s), but part of `make test`: the report is the product.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from evidence_review import cli
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+REVIEW = "muscle-spasm"
+# Elements whose src/href/data makes a browser fetch something (an <a href> is only a link).
+_LOADING = re.compile(r"<(img|script|link|iframe|frame|source|video|audio|embed|object|track|input|use|image)"
+                      r"\b[^>]*?\b(src|href|xlink:href|data|srcset|poster)\s*=\s*[\"']?\s*([^\"'\s>]+)",
+                      re.I | re.S)
+_KPI = re.compile(r'<div class="kpi"><b>(\d+)</b>([^<]+)</div>')
+
+
+@dataclass
+class Built:
+    root: Path
+    html: Path
+    pdf: Path | None
+
+    @property
+    def text(self) -> str:
+        return self.html.read_text(encoding="utf-8")
+
+
+def copy_project(dest: Path) -> Path:
+    """The inputs a build reads (data, refs, notebooks) copied into ``dest``."""
+    for folder in ("data", "refs", "notebooks"):
+        shutil.copytree(ROOT / folder, dest / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    return dest
+
+
+def build(root: Path, pdf: bool = True) -> Built:
+    """`evidence-review build` on a copied project; a failing build fails the test with its message."""
+    args = ["build", "--root", str(root), "--review", REVIEW] + ([] if pdf else ["--no-pdf"])
+    assert cli.main(args) == 0, f"evidence-review {' '.join(args)} failed"
+    out = root / "reports" / REVIEW
+    return Built(root, out / "review.html", out / "review.pdf" if pdf else None)
+
+
+_BUILT: dict[str, Built] = {}
+
+
+@pytest.fixture(scope="session")
+def built_report(tmp_path_factory) -> Built:
+    """The default review built once per test session (also used by test_report_browser).
+
+    A module that imports this fixture gets its own fixture definition, so the build itself is
+    cached here to keep it to one per session.
+    """
+    if "default" not in _BUILT:
+        _BUILT["default"] = build(copy_project(tmp_path_factory.mktemp("report")))
+    return _BUILT["default"]
+
+
+def claim_ids(root: Path = ROOT) -> list[str]:
+    with (root / "data" / REVIEW / "claims.csv").open(encoding="utf-8", newline="") as fh:
+        return [row["id"] for row in csv.DictReader(fh)]
+
+
+def ref_numbers() -> list[str]:
+    import bibtexparser
+
+    library = bibtexparser.parse_string((ROOT / "refs" / REVIEW / "cited.bib").read_text(encoding="utf-8"))
+    return [e.key.removeprefix("ref") for e in library.entries]
+
+
+def kpis(html: str) -> dict[str, int]:
+    """The key-figure tiles of the summary: label -> number."""
+    return {label.strip(): int(n) for n, label in _KPI.findall(html)}
+
+
+# --- HTML --------------------------------------------------------------------------------------------
+
+def test_html_has_an_anchor_for_every_claim_and_reference(built_report):
+    html = built_report.text
+    ids = set(re.findall(r'\bid="([^"]+)"', html))
+    assert not {f"claim-{c}" for c in claim_ids()} - ids, "claims without an anchor"
+    assert not {f"ref-{n}" for n in ref_numbers()} - ids, "references without an anchor"
+
+
+def test_html_is_one_self_contained_file_without_scripts(built_report):
+    html = built_report.text
+    assert not re.search(r"<script", html, re.I)
+    assert not re.search(r"\son[a-z]+\s*=", html, re.I), "inline event handlers"
+    for tag, attr, value in _LOADING.findall(html):
+        assert value.startswith(("data:", "#")), f"<{tag} {attr}={value}> loads a resource"
+    assert not re.search(r"url\(\s*[\"']?(?!data:|#)", html), "CSS loads a resource"
+    assert not re.search(r"@import", html)
+    assert sorted(p.name for p in built_report.html.parent.iterdir() if p.suffix == ".html") == ["review.html"]
+
+
+def test_html_has_a_table_of_contents(built_report):
+    html = built_report.text
+    toc = re.search(r'<nav class="toc".*?</nav>', html, re.S)
+    assert toc, "no table of contents"
+    targets = re.findall(r'href="#([^"]+)"', toc.group(0))
+    ids = set(re.findall(r'\bid="([^"]+)"', html))
+    assert targets and not set(targets) - ids
+
+
+# --- PDF ------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def pdf_pages(built_report) -> list[str]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(built_report.pdf)
+    for number, page in enumerate(reader.pages, start=1):
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        assert abs(width - 595.28) <= 1 and abs(height - 841.89) <= 1, f"page {number} is not A4"
+    return [page.extract_text() or "" for page in reader.pages]
+
+
+def test_pdf_is_a4_with_page_numbers(pdf_pages):
+    total = len(pdf_pages)
+    assert total > 1
+    assert re.search(rf"Page\s+1\s+of\s+{total}\b", pdf_pages[0])
+    assert re.search(rf"Page\s+{total}\s+of\s+{total}\b", pdf_pages[-1])
+
+
+def test_pdf_text_names_every_claim_and_reference(pdf_pages):
+    text = "\n".join(pdf_pages)
+    missing = [c for c in claim_ids() if not re.search(rf"\b{c}\b", text)]
+    assert not missing, f"claims missing from the PDF: {missing}"
+
+
+def test_pdf_pages_render_and_are_not_blank(built_report, tmp_path_factory):
+    import pypdfium2
+
+    out = tmp_path_factory.mktemp("pages")
+    pdf = pypdfium2.PdfDocument(str(built_report.pdf))
+    try:
+        for index in (0, 1):
+            image = pdf[index].render(scale=1.5).to_pil().convert("L")
+            image.save(out / f"page-{index + 1}.png")
+            histogram = image.histogram()
+            ink = sum(histogram[:200]) / sum(histogram)  # share of pixels clearly darker than paper
+            assert ink > 0.005, f"page {index + 1} looks blank ({ink:.4f} of pixels inked)"
+    finally:
+        pdf.close()
+
+
+# --- every figure follows the data ------------------------------------------------------------------
+
+def _flip_one_verdict(root: Path) -> tuple[str, list[str]]:
+    """In a copied review, turn the first partially supported claim into a supported one."""
+    path = root / "data" / REVIEW / "claims.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        fields, rows = reader.fieldnames, list(reader)
+    row = next(r for r in rows if r["verdict"] == "partially-supported" and r["refs"].strip())
+    row["verdict"] = "supported"
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    return row["id"], [r.strip() for r in row["refs"].split(";") if r.strip()]
+
+
+def _accuracy(html: str, ref: str) -> str:
+    entry = re.search(rf'<div class="bib-entry" id="ref-{ref}">.*?</dl>', html, re.S).group(0)
+    return re.search(r"<dt>How accurately</dt><dd>(.*?)</dd>", entry).group(1)
+
+
+def _count(text: str, verdict: str) -> int:
+    found = re.search(rf"(\d+) {verdict}\b", text)
+    return int(found.group(1)) if found else 0
+
+
+def test_changing_one_verdict_changes_the_counts(built_report, tmp_path_factory):
+    root = copy_project(tmp_path_factory.mktemp("changed"))
+    claim, refs = _flip_one_verdict(root)
+    changed = build(root, pdf=False).text
+    before, after = kpis(built_report.text), kpis(changed)
+    assert before, "no key-figure tiles found in the report"
+    assert after["supported"] == before["supported"] + 1, claim
+    assert after["partially supported"] == before["partially supported"] - 1, claim
+    assert {k: v for k, v in after.items() if k not in ("supported", "partially supported")} == \
+        {k: v for k, v in before.items() if k not in ("supported", "partially supported")}
+    for ref in refs:  # the annotated bibliography follows too
+        old, new = _accuracy(built_report.text, ref), _accuracy(changed, ref)
+        assert _count(new, "supported") == _count(old, "supported") + 1
+        assert _count(new, "partially supported") == _count(old, "partially supported") - 1
