@@ -169,3 +169,91 @@ def sources_table(session: ReviewSession) -> HTML:
                  {"ref": "Ref", "design": "Design", "level": "CEBM 2011 level",
                   "native": "Source's own grading", "rationale": "Why"},
                  cell={"ref": lambda v, r: f'<a href="#{ref_anchor(v)}">[{esc(v)}]</a>'})
+
+
+# --- references and their audit ------------------------------------------------------------------
+
+PROVENANCE_TEXT = {
+    "reconstructed": "reconstructed offline from confirmed record values (Crossref was not "
+                     "reachable); fields nobody confirmed are absent and reported as 'could not "
+                     "check'",
+    "crossref-api": "live responses from the Crossref REST API",
+}
+
+
+def snapshot_note(session: ReviewSession) -> HTML:
+    """A callout naming the snapshot's provenance and date, as the methods require."""
+    snap = session.snapshot
+    manifest = snap.manifest
+    what = PROVENANCE_TEXT.get(snap.provenance, esc(snap.provenance))
+    warn = " warn" if snap.provenance != "crossref-api" else ""
+    return HTML(
+        f'<div class="callout{warn}"><b>Crossref snapshot:</b> provenance '
+        f"<code>{esc(snap.provenance)}</code>, dated {esc(snap.retrieved)}: {esc(what)}. "
+        f"{len(snap.works())} record(s) from <code>{esc(manifest.get('base_url'))}</code> "
+        f"(client: {esc(manifest.get('client'))}).</div>")
+
+
+def _record_line(record: dict | None) -> str:
+    """A CSL-JSON record as one readable line (authors, year, title, journal, volume, pages)."""
+    if not record:
+        return ""
+    names = [f"{a.get('non-dropping-particle', '') + ' ' if a.get('non-dropping-particle') else ''}"
+             f"{a.get('family', '')} {a.get('given', '')}".strip() for a in record.get("author", [])]
+    issued = (record.get("issued") or {}).get("date-parts", [[None]])[0][0]
+    parts = [", ".join(names), f"({issued})" if issued else "", record.get("title", ""),
+             record.get("container-title", "")]
+    vol = record.get("volume", "")
+    if vol:
+        vol += f"({record['issue']})" if record.get("issue") else ""
+        vol += f":{record['page']}" if record.get("page") else ""
+    parts.append(vol)
+    if record.get("DOI"):
+        parts.append(f"doi:{record['DOI']}")
+    return ". ".join(p for p in parts if p)
+
+
+def cited_vs_record(session: ReviewSession) -> HTML:
+    """Each reference as printed beside its record, with how it was resolved."""
+    rows = [{"ref": a.ref, "cited": a.cited.printed, "record": _record_line(a.record),
+             "status": a.status, "reason": a.reason or ""} for a in session.audit.references]
+    return table(pd.DataFrame(rows),
+                 {"ref": "Ref", "cited": "As printed in the article", "record": "Record (snapshot)",
+                  "status": "Resolution"},
+                 cell={"ref": lambda v, r: f'<a href="#{ref_anchor(v)}">[{esc(v)}]</a>',
+                       "record": lambda v, r: esc(v) or f"<i>{esc(r['reason'])}</i>",
+                       "status": lambda v, r: badge(v, "st")})
+
+
+def audit_summary(session: ReviewSession) -> pd.DataFrame:
+    """Findings per reference and severity (zeros kept)."""
+    rows = []
+    for a in session.audit.references:
+        rows.append({"reference": f"[{a.ref}]", "status": a.status, **a.counts()})
+    return pd.DataFrame(rows)
+
+
+def audit_findings(session: ReviewSession, include_unchecked: bool = True) -> HTML:
+    """One row per finding, colour-coded by severity, with the suggested correction."""
+    frame = session.audit.to_frame()
+    if not include_unchecked:
+        frame = frame[frame["severity"] != "could-not-check"]
+    order = {"major": 0, "minor": 1, "info": 2, "could-not-check": 3}
+    frame = frame.assign(_o=frame["severity"].map(order)).sort_values(["ref", "_o"], kind="stable")
+    return table(frame, {"ref": "Ref", "field": "Field", "severity": "Severity",
+                         "cited": "As cited", "record": "Record", "message": "Finding",
+                         "suggestion": "Suggested correction"},
+                 cell={"severity": lambda v, r: badge(v, "s")},
+                 row_class=lambda r: f"s-{r['severity']}")
+
+
+def corrected_reference_list(session: ReviewSession) -> HTML:
+    """The reference list corrected from the records, in the article's own (APA-like) style."""
+    from evidence_review.audit import corrected_reference, format_apa
+
+    items = []
+    for a in session.audit.references:
+        record = session.snapshot.work(a.doi) if a.doi else None
+        items.append(f"<li>[{esc(a.ref)}] {esc(format_apa(corrected_reference(a.cited, record)))}</li>")
+    return HTML('<ol class="corrected">'
+                + "".join(items) + "</ol>")
