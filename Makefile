@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 REVIEW ?= muscle-spasm
 STAMP := $(VENV)/.installed
 
-.PHONY: report test lint benchmark lab clean
+.PHONY: report test notebooks lint benchmark lab clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ report: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest tests notebooks --nbval --nbval-current-env \
 		--nbval-sanitize-with notebooks/nbval-sanitize.cfg
+
+# Re-run the committed notebooks in place after changing data or views (nbval compares their outputs).
+notebooks: $(STAMP)
+	$(PY) -c "from evidence_review import report, paths; report.refresh_notebooks(paths.Review.open(\"$(REVIEW)\"))"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

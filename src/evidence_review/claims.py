@@ -24,7 +24,8 @@ VERDICTS = ["supported", "partially-supported", "unsupported", "contradicted", "
             "uncited"]
 # Worst first: the order in which a writer should fix claims.
 UNREVIEWED = "unreviewed"  # how an empty verdict (a scaffolded, not yet reviewed row) is shown
-SEVERITY = {"unreviewed": -1, "contradicted": 0, "unsupported": 1, "not-verifiable": 2, "partially-supported": 3,
+SEVERITY = {"unreviewed": -1, "contradicted": 0, "unsupported": 1, "not-verifiable": 2,
+            "partially-supported": 3,
             "uncited": 4, "supported": 5}
 BASES = ["full-text", "abstract", "publisher-record", "pubmed-record", "secondary-summary", "none"]
 SCOPES = ["sentence", "paragraph", ""]
@@ -202,7 +203,7 @@ def to_frame(records: list[dict[str, str]]) -> pd.DataFrame:
     frame["would_support"] = frame["would_support"].map(split_refs)
     frame["verdict"] = frame["verdict"].str.strip().replace("", UNREVIEWED)
     for col in ("needs_citation", "indirect"):
-        frame[col] = frame[col].str.strip().str.lower().map(BOOLEAN).fillna(False).astype(bool)
+        frame[col] = frame[col].map(lambda v: BOOLEAN.get(str(v).strip().lower(), False)).astype(bool)
     return frame
 
 

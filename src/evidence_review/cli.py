@@ -126,11 +126,19 @@ def emit(data, fmt: str, frame=None, out=sys.stdout) -> None:
     elif fmt == "csv":
         frame.to_csv(out, index=False, lineterminator="\n")
     else:
-        import pandas as pd
+        out.write(text_table(frame))
 
-        with pd.option_context("display.max_rows", None, "display.max_columns", None,
-                               "display.width", 160, "display.max_colwidth", 60):
-            out.write(frame.to_string(index=False) + "\n")
+
+def text_table(frame) -> str:
+    """A left-aligned plain-text table; the last column is left unpadded so long text can wrap."""
+    cols = list(frame.columns)
+    cells = [[str(c) for c in cols]] + [["" if v is None else str(v) for v in row]
+                                        for row in frame.itertuples(index=False)]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(cols) - 1)]
+    lines = []
+    for row in cells:
+        lines.append("  ".join([c.ljust(w) for c, w in zip(row[:-1], widths, strict=True)] + [row[-1]]).rstrip())
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

@@ -65,8 +65,13 @@ def cmd_audit(args: Namespace) -> int:
     result = session.audit
     if args.format == "json":
         emit(result.to_json(session.review.name, session.snapshot), "json")
+    elif args.format == "csv":
+        emit(None, "csv", result.to_frame())
     else:
-        emit(None, args.format, result.to_frame())
+        for line in result.summary_lines():
+            print(line)
+        frame = result.to_frame().fillna("")
+        emit(None, "table", frame[["ref", "field", "severity", "message"]])
     return 0
 
 

@@ -57,7 +57,8 @@ def badge(value: str, prefix: str = "v") -> str:
 def table(frame: pd.DataFrame, columns: dict[str, str] | None = None,
           cell: dict[str, Callable[[object, pd.Series], str]] | None = None,
           row_class: Callable[[pd.Series], str] | None = None, row_id: Callable | None = None,
-          numeric: Iterable[str] = (), caption: str | None = None) -> HTML:
+          numeric: Iterable[str] = (), caption: str | None = None,
+          keys: Iterable[str] = ("id", "ref", "verdict", "severity", "status", "sort")) -> HTML:
     """A plain HTML table (with a thead that repeats on every printed page).
 
     ``columns`` maps frame columns to headings (and picks them); ``cell`` gives a renderer per
@@ -66,6 +67,7 @@ def table(frame: pd.DataFrame, columns: dict[str, str] | None = None,
     columns = columns or {c: c for c in frame.columns}
     cell = cell or {}
     numeric = set(numeric)
+    keys = set(keys)  # short identifying columns: never wrapped inside a word
     head = "".join(f'<th{" class=num" if c in numeric else ""} scope="col">{esc(h)}</th>'
                    for c, h in columns.items())
     rows = []
@@ -74,7 +76,7 @@ def table(frame: pd.DataFrame, columns: dict[str, str] | None = None,
         for col in columns:
             value = row.get(col)
             inner = cell[col](value, row) if col in cell else esc(value)
-            cls = ' class="num"' if col in numeric else ""
+            cls = ' class="num"' if col in numeric else (' class="key"' if col in keys else "")
             tds.append(f"<td{cls}>{inner}</td>")
         attrs = ""
         if row_class:

@@ -180,3 +180,21 @@ def build(review: Review, pdf: bool = True, progress: Callable[[str], None] | No
 
 def stderr_progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def refresh_notebooks(review: Review, names: list[str] = NOTEBOOKS) -> list[Path]:
+    """Re-execute the committed notebooks in place (default parameters) so their stored outputs
+    match the data; nbval then compares against exactly these outputs. No timing metadata is
+    recorded, so re-running on unchanged data leaves the files unchanged."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    written = []
+    for name in names:
+        path = notebooks_dir(review) / f"{name}.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        NotebookClient(nb, kernel_name="python3", record_timing=False, timeout=300,
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        nbformat.write(nb, path)
+        written.append(path)
+    return written

@@ -1,0 +1,50 @@
+"""Shared fixtures: a running Crossref stand-in on 127.0.0.1 and clients pointed at it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from evidence_review.crossref import CrossrefClient
+from evidence_review.testing import SAMPLE_OTHER_AGENCY, SAMPLE_RECORDS, CrossrefStandIn
+
+MAILTO = "reviewer@example.org"
+
+RECORDS = SAMPLE_RECORDS
+DATACITE_DOI = next(iter(SAMPLE_OTHER_AGENCY))
+
+
+@pytest.fixture
+def standin() -> Iterator[CrossrefStandIn]:
+    """A running stand-in with RECORDS, one DataCite DOI, and a generous advertised rate.
+
+    The advertised rate is high so that clients (which follow x-rate-limit-* headers) do not pace
+    unrelated tests at Crossref's real 10/s; the limiter tests set real limits themselves.
+    """
+    with CrossrefStandIn(RECORDS, other_agency=SAMPLE_OTHER_AGENCY, rate_limit=1000,
+                         max_lifetime=120) as api:
+        yield api
+
+
+@pytest.fixture
+def make_client(standin: CrossrefStandIn) -> Iterator[Callable[..., CrossrefClient]]:
+    """Build clients against the stand-in with test-sized back-off; all closed afterwards."""
+    made: list[CrossrefClient] = []
+
+    def make(**kwargs) -> CrossrefClient:
+        settings = {"base_url": standin.base_url, "mailto": MAILTO, "timeout": 2.0,
+                    "backoff": 0.01, "backoff_max": 0.05, "max_attempts": 4,
+                    "time_budget": 10.0, **kwargs}
+        client = CrossrefClient(**settings)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.close()
+
+
+@pytest.fixture
+def client(make_client: Callable[..., CrossrefClient]) -> CrossrefClient:
+    return make_client()

@@ -1,0 +1,214 @@
+"""The Crossref snapshot: layout, manifest, verification on load, atomic replacement, merging."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from evidence_review.errors import SnapshotError
+from evidence_review.snapshot import (
+    Snapshot,
+    merge,
+    safe_name,
+    stable_message,
+    write_snapshot,
+)
+from evidence_review.testing import SAMPLE_RECORDS as RECORDS
+
+HEADER = {"provenance": "crossref-api", "retrieved": "2026-05-09",
+          "base_url": "https://api.crossref.org",
+          "client": "evidence-review 0.1.0 / habanero 2.9.2"}
+REFS = {
+    "1": {"status": "matched", "doi": "10.1111/ene.13799", "doi_cited": "10.1111/ene.13799",
+          "reason": None},
+    "2": {"status": "repaired", "doi": "10.1212/wnl.0b013e3181d0ccca",
+          "doi_cited": "https://doi.org/1212/WNL.0b013e3181d0ccca", "reason": "missing 10. prefix"},
+    "3": {"status": "not-found", "doi": None, "doi_cited": None, "reason": "no DOI printed"},
+}
+
+
+def works_v1() -> dict[str, dict]:
+    return {k.lower(): v for k, v in RECORDS.items() if not k.startswith("10.1002")}
+
+
+@pytest.fixture
+def snap_dir(tmp_path):
+    return tmp_path / "data" / "muscle-spasm" / "crossref"
+
+
+def test_layout_and_manifest(snap_dir):
+    snap = write_snapshot(snap_dir, works_v1(), REFS, note="first fetch", **HEADER)
+    text = (snap_dir / "manifest.json").read_text("utf-8")
+    manifest = json.loads(text)
+    assert text.endswith("}\n") and text == json.dumps(manifest, sort_keys=True, indent=2,
+                                                       ensure_ascii=False) + "\n"
+    assert manifest["schema"] == 1 and manifest["review"] == "muscle-spasm"
+    assert manifest["mailto_used"] is False and manifest["note"] == "first fetch"
+    entry = manifest["works"]["10.1111/ene.13799"]
+    assert entry["file"] == "works/10.1111_ene.13799.json"
+    data = (snap_dir / entry["file"]).read_bytes()
+    assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+    envelope = json.loads(data)
+    assert envelope["message-type"] == "work" and envelope["status"] == "ok"
+    assert envelope["message-version"] == "1.0.0"
+    assert envelope["message"]["indexed"]  # raw answers keep volatile fields
+    assert manifest["references"] == REFS
+    assert snap.provenance == "crossref-api" and snap.retrieved == "2026-05-09"
+    assert snap.work("https://doi.org/10.1212/WNL.0B013E3181D0CCCA")["volume"] == "74"
+    assert snap.work("10.9999/absent") is None
+    assert set(snap.works()) == {"10.1111/ene.13799", "10.1212/wnl.0b013e3181d0ccca"}
+
+
+def test_writing_is_deterministic(snap_dir, tmp_path):
+    write_snapshot(snap_dir, works_v1(), REFS, **HEADER)
+    other = tmp_path / "other" / "muscle-spasm" / "crossref"
+    write_snapshot(other, dict(reversed(works_v1().items())), REFS, **HEADER)
+    for name in ("manifest.json", "works/10.1111_ene.13799.json"):
+        assert (snap_dir / name).read_bytes() == (other / name).read_bytes()
+
+
+@pytest.mark.parametrize(("doi", "name"), [
+    ("10.1111/ENE.13799", "10.1111_ene.13799"),
+    ("10.1002/(SICI)1097-4636(199706)35:4<1::AID>3.0.CO;2-X",
+     "10.1002_(sici)1097-4636(199706)35%3A4%3C1%3A%3Aaid%3E3.0.co;2-x"),
+    ("10.1000/a_b/c", "10.1000_a_b_c"),
+    ("10.1000/é", "10.1000_%C3%A9"),
+])
+def test_safe_name(doi, name):
+    assert safe_name(doi) == name
+
+
+def test_stable_message_drops_volatile_fields():
+    message = RECORDS["10.1111/ene.13799"]
+    stable = stable_message({**message, "score": 12.5})
+    for volatile in ("indexed", "deposited", "is-referenced-by-count", "score", "reference-count"):
+        assert volatile not in stable
+    assert stable["title"] == message["title"] and "indexed" in message  # input untouched
+
+
+def test_stale_work_files_are_removed(snap_dir):
+    write_snapshot(snap_dir, works_v1(), REFS, **HEADER)
+    only = {"10.1111/ene.13799": RECORDS["10.1111/ene.13799"]}
+    write_snapshot(snap_dir, only, {"1": REFS["1"]}, **HEADER)
+    assert sorted(p.name for p in (snap_dir / "works").iterdir()) == ["10.1111_ene.13799.json"]
+    assert not list(snap_dir.parent.glob(".crossref.*"))  # no working directories left behind
+
+
+def test_files_next_to_the_snapshot_survive_a_rewrite(snap_dir):
+    write_snapshot(snap_dir, works_v1(), REFS, **HEADER)
+    (snap_dir / "README.md").write_text("Fetched for the muscle-spasm review.\n")
+    write_snapshot(snap_dir, works_v1(), REFS, **{**HEADER, "retrieved": "2026-05-10"})
+    assert (snap_dir / "README.md").read_text() == "Fetched for the muscle-spasm review.\n"
+
+
+def test_works_without_atomic_exchange(snap_dir, monkeypatch):
+    from evidence_review import snapshot
+
+    monkeypatch.setattr(snapshot, "_exchange", lambda a, b: False)
+    write_snapshot(snap_dir, works_v1(), REFS, **HEADER)
+    write_snapshot(snap_dir, works_v1(), REFS, **{**HEADER, "retrieved": "2026-05-10"})
+    assert Snapshot.load(snap_dir).retrieved == "2026-05-10"
+    assert not list(snap_dir.parent.glob(".crossref.*"))
+
+
+def test_hash_mismatch_names_the_file(snap_dir):
+    write_snapshot(snap_dir, works_v1(), REFS, **HEADER)
+    path = snap_dir / "works" / "10.1111_ene.13799.json"
+    path.write_text(path.read_text().replace("Muscle cramps", "Muscle crumps"))
+    with pytest.raises(SnapshotError, match=r"10\.1111_ene\.13799\.json: contents do not match"):
+        Snapshot.load(snap_dir)
+
+
+def _rehash(snap_dir, doi: str, data: bytes) -> None:
+    """Replace a work file and fix its hash, to reach the checks behind the hash check."""
+    manifest = json.loads((snap_dir / "manifest.json").read_text())
+    entry = manifest["works"][doi]
+    (snap_dir / entry["file"]).write_bytes(data)
+    entry["sha256"] = hashlib.sha256(data).hexdigest()
+    (snap_dir / "manifest.json").write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b'{"status": "ok", "message-type": "wo', "not JSON"),
+    (b'{"status": "ok", "message-type": "work-list", "message": {}}', "not a Crossref work"),
+    (b'{"status": "ok", "message-type": "work", "message": {"DOI": "10.1/x"}}', "holds DOI"),
+])
+def test_corrupt_work_file_names_the_file(snap_dir, data, message):
+    write_snapshot(snap_dir, works_v1(), REFS, **HEADER)
+    _rehash(snap_dir, "10.1111/ene.13799", data)
+    with pytest.raises(SnapshotError, match=rf"10\.1111_ene\.13799\.json: {message}"):
+        Snapshot.load(snap_dir)
+
+
+def test_missing_work_file_names_the_file(snap_dir):
+    write_snapshot(snap_dir, works_v1(), REFS, **HEADER)
+    (snap_dir / "works" / "10.1111_ene.13799.json").unlink()
+    with pytest.raises(SnapshotError, match=r"10\.1111_ene\.13799\.json: missing work file"):
+        Snapshot.load(snap_dir)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (None, "no snapshot manifest"),
+    ("{oops", "not readable JSON"),
+    ('{"schema": 1}', r"not a snapshot manifest \(missing provenance"),
+    ('{"schema": 9, "provenance": "x", "retrieved": "x", "works": {}, "references": {}}',
+     "schema 9"),
+])
+def test_bad_manifest_names_the_file(snap_dir, text, message):
+    snap_dir.mkdir(parents=True)
+    if text is not None:
+        (snap_dir / "manifest.json").write_text(text)
+    with pytest.raises(SnapshotError, match=rf"manifest\.json: {message}"):
+        Snapshot.load(snap_dir)
+
+
+def test_manifest_cannot_point_outside_works(snap_dir):
+    write_snapshot(snap_dir, works_v1(), REFS, **HEADER)
+    manifest = json.loads((snap_dir / "manifest.json").read_text())
+    manifest["works"]["10.1111/ene.13799"]["file"] = "../../../etc/passwd"
+    (snap_dir / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(SnapshotError, match="outside works/"):
+        Snapshot.load(snap_dir)
+
+
+@pytest.mark.parametrize(("works", "refs", "header", "message"), [
+    ({"10.1111/ene.13799": RECORDS["10.1212/WNL.0b013e3181d0ccca"]}, {}, {}, "is for DOI"),
+    ({"10.1111/ene.13799": ["not", "a", "dict"]}, {}, {}, "not a work message"),
+    ({}, {"1": {"status": "found"}}, {}, "reference 1: status"),
+    ({}, {}, {"provenance": "guessed"}, "provenance"),
+    ({}, {}, {"retrieved": "9 May 2026"}, "retrieved"),
+    ({"10.1000/a/b_c": {"DOI": "10.1000/a/b_c"}, "10.1000/a_b/c": {"DOI": "10.1000/a_b/c"}}, {},
+     {}, "would share the file"),
+])
+def test_invalid_input_writes_nothing(snap_dir, works, refs, header, message):
+    write_snapshot(snap_dir, works_v1(), REFS, **HEADER)
+    before = {p: p.read_bytes() for p in snap_dir.rglob("*") if p.is_file()}
+    with pytest.raises(SnapshotError, match=message):
+        write_snapshot(snap_dir, works, refs, **{**HEADER, **header})
+    assert {p: p.read_bytes() for p in snap_dir.rglob("*") if p.is_file()} == before
+    assert not list(snap_dir.parent.glob(".crossref.*"))
+
+
+def test_failed_refresh_keeps_the_previous_good_record(snap_dir):
+    write_snapshot(snap_dir, works_v1(), REFS, **HEADER)
+    failed = {**REFS, "1": {"status": "error", "doi": "10.1111/ene.13799",
+                            "doi_cited": "10.1111/ene.13799",
+                            "reason": "gave up after 5 attempts: 503 Service Unavailable"}}
+    newer = {"10.1212/wnl.0b013e3181d0ccca": RECORDS["10.1212/WNL.0b013e3181d0ccca"]}
+    snap = write_snapshot(snap_dir, newer, failed, **{**HEADER, "retrieved": "2026-06-01"})
+    assert snap.references["1"]["status"] == "matched"
+    assert snap.references["1"]["reason"] == (
+        "Refresh failed (gave up after 5 attempts: 503 Service Unavailable); kept the record "
+        "retrieved 2026-05-09.")
+    assert snap.work("10.1111/ene.13799")["title"] == ["Muscle cramps: a review of treatment"]
+    assert "reference(s) 1" in snap.manifest["note"]
+
+
+def test_merge_without_previous_or_when_disabled(snap_dir):
+    assert merge(None, works_v1(), REFS)[2] == []
+    write_snapshot(snap_dir, works_v1(), REFS, **HEADER)
+    failed = {"1": {**REFS["1"], "status": "error", "reason": "boom"}}
+    snap = write_snapshot(snap_dir, {}, failed, keep_previous=False, **HEADER)
+    assert snap.references["1"]["status"] == "error" and snap.works() == {}
