@@ -9,7 +9,6 @@ import dataclasses
 import re
 from html.parser import HTMLParser
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -23,7 +22,7 @@ REVIEW = "muscle-spasm"
 DATA = ROOT / "data" / REVIEW
 
 
-# --- the review, with a stand-in snapshot until the committed one exists ----------------------------
+# --- the review -----------------------------------------------------------------------------------
 
 def record_facts() -> dict[str, dict]:
     """The confirmed Crossref work messages of data/muscle-spasm/record-facts.yaml, by DOI."""
@@ -31,25 +30,9 @@ def record_facts() -> dict[str, dict]:
     return {normalise(w["message"]["DOI"]): w["message"] for w in facts["works"]}
 
 
-def stand_in_snapshot(session: api.ReviewSession) -> SimpleNamespace:
-    """What Snapshot.load gives, built offline from record-facts.yaml through the real resolver."""
-    from test_resolve import FakeClient
-
-    from evidence_review.resolve import resolve_references
-
-    records = record_facts()
-    resolutions = resolve_references(session.cited, FakeClient(copy.deepcopy(records)))
-    return SimpleNamespace(references={n: r.to_dict() for n, r in resolutions.items()},
-                           work=lambda doi: records.get(normalise(doi)), works=lambda: dict(records),
-                           provenance="reconstructed", retrieved="2026-01-01")
-
-
 def open_session(root: Path = ROOT) -> api.ReviewSession:
-    """The muscle-spasm review; its committed snapshot when present, else the stand-in."""
-    session = api.open_review(REVIEW, root)
-    if not (session.review.snapshot_dir / "manifest.json").is_file():
-        session.__dict__["snapshot"] = stand_in_snapshot(session)
-    return session
+    """The muscle-spasm review with its committed (reconstructed) Crossref snapshot."""
+    return api.open_review(REVIEW, root)
 
 
 def claims_rows() -> list[dict]:
@@ -168,9 +151,9 @@ def test_claims_and_verdict_counts_match_the_claims_table(session):
     for ref in session.cited:
         citing = [r for r in rows if ref.number in refs_of(r)]
         text = entries[f"ref-{ref.number}"]
-        linked = re.findall(r'href="#claim-(C\w+)"', text.split("<dt>How accurately")[0])
+        linked = re.findall(r'href="#claim-(C\w+)"', text.split("<b>How accurately:</b>")[0])
         assert linked == [r["id"] for r in citing]
-        accuracy = re.search(r"<dt>How accurately</dt><dd>(.*?)</dd>", text).group(1)
+        accuracy = re.search(r"<b>How accurately:</b> (.*?)</p>", text).group(1)
         if citing:
             assert accuracy.startswith(f"{len(citing)} claim")
             for verdict in {r["verdict"] for r in citing}:
@@ -188,7 +171,7 @@ def test_design_level_note_and_audit_status_come_from_the_data(session):
         assert source["design"].replace("-", " ") in text
         note = " ".join(source["annotation"].split()).replace("'", "&#x27;")
         assert note[:80] in text
-        assert f"<dt>Reference audit</dt><dd>{statuses[number]};" in text
+        assert f"<b>Reference audit:</b> {statuses[number]};" in text
     assert "AAN classification of evidence" in entries["ref-3"]  # a native grade is shown
 
 
@@ -207,7 +190,7 @@ def test_bibliography_is_safe_html_even_with_hostile_notes(session):
     html = annotated_bibliography(hostile)
     assert "<script" not in html and "<img" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;img src=x&gt;" in html
-    allowed = {"div", "p", "span", "dl", "dt", "dd", "a", "i", "b", "em", "strong", "sub", "sup"}
+    allowed = {"div", "p", "span", "a", "i", "b", "em", "strong", "sub", "sup"}
     found = tags(html)
     assert {t for t, _ in found} <= allowed
     for tag, attrs in found:

@@ -80,7 +80,8 @@ def test_every_toc_link_lands_on_an_element(opened):
 
 def test_toc_links_scroll_to_their_targets(opened):
     page, _, _ = opened
-    hrefs = page.eval_on_selector_all('nav.toc a[href^="#"]', "links => links.map(a => a.getAttribute('href'))")
+    hrefs = page.eval_on_selector_all('nav.toc a[href^="#"]',
+                                      "links => links.map(a => a.getAttribute('href'))")
     last = hrefs[-1]
     page.click(f'nav.toc a[href="{last}"]')
     assert page.evaluate("location.hash") == last

@@ -237,7 +237,11 @@ def _audit_line(entry: BibEntry) -> str:
 
 
 def entry_html(entry: BibEntry, style: str = "ama") -> str:
-    """One entry: anchor ``ref-N``, the formatted citation, then the annotation as a definition list."""
+    """One entry: anchor ``ref-N``, the formatted citation, then the annotation, one labelled line each.
+
+    Labelled paragraphs rather than a definition list: they need no stylesheet to stay compact in
+    the PDF, where each entry is kept on one page.
+    """
     rows = [("Design and level", _design_line(entry.source)),
             ("Cited for", _claim_links(entry.cited_for) or "no claim"),
             ("How accurately", _accuracy_line(entry))]
@@ -246,11 +250,11 @@ def entry_html(entry: BibEntry, style: str = "ama") -> str:
     note = entry.source.annotation if entry.source else ""
     rows.append(("Reviewer's note", esc(note.strip()) or "none recorded"))
     rows.append(("Reference audit", _audit_line(entry)))
-    dl = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in rows)
+    lines = "".join(f"<p><b>{esc(k)}:</b> {v}</p>" for k, v in rows)
     return (f'<div class="bib-entry" id="{esc(ref_anchor(entry.number))}">'
             f'<p class="citation"><span class="bib-number">{esc(entry.number)}.</span> '
             f"{format_reference(entry.item, style)}</p>"
-            f'<dl class="annotation">{dl}</dl></div>')
+            f'<div class="annotation">{lines}</div></div>')
 
 
 def annotated_bibliography(session: ReviewSession, style: str = "ama") -> HTML:
