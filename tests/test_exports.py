@@ -172,3 +172,14 @@ def test_write_all_writes_the_four_files(session, tmp_path, rendered):
 def test_unknown_format_is_an_input_error(session):
     with pytest.raises(InputError, match="choose one of bibtex, ris, csl-json, claimreview"):
         exports.render(session, "endnote")
+
+
+@pytest.mark.parametrize("fmt", exports.FORMATS)
+def test_export_command_writes_what_render_gives(session, rendered, tmp_path, fmt):
+    from test_bibliography import ROOT
+
+    from evidence_review import cli
+
+    out = tmp_path / exports.FILES[fmt]
+    assert cli.main(["export", "--root", str(ROOT), "--format", fmt, "-o", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == rendered[fmt]

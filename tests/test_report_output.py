@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -51,7 +52,14 @@ def copy_project(dest: Path) -> Path:
 def build(root: Path, pdf: bool = True) -> Built:
     """`evidence-review build` on a copied project; a failing build fails the test with its message."""
     args = ["build", "--root", str(root), "--review", REVIEW] + ([] if pdf else ["--no-pdf"])
-    assert cli.main(args) == 0, f"evidence-review {' '.join(args)} failed"
+    cwd = os.getcwd()
+    try:
+        status = cli.main(args)
+    finally:
+        # papermill's `cwd=` changes the process's directory; two notebooks run in threads can leave
+        # it in the copy's notebooks/, and later tests (nbval's sanitizer path) resolve against it.
+        os.chdir(cwd)
+    assert status == 0, f"evidence-review {' '.join(args)} failed"
     out = root / "reports" / REVIEW
     return Built(root, out / "review.html", out / "review.pdf" if pdf else None)
 
