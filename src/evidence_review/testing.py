@@ -122,7 +122,7 @@ class Fault:
         return self.match is None or self.match.lower() in target.lower()
 
 
-@dataclass(frozen=True)
+@dataclass
 class RequestRecord:
     """What the stand-in saw of one request (for assertions in tests)."""
 
@@ -130,7 +130,7 @@ class RequestRecord:
     kind: str
     target: str  # decoded path and query
     headers: dict[str, str]
-    status: int  # 0 when the connection was reset or left hanging
+    status: int | None = None  # None while in progress; 0 when reset or left hanging
 
     @property
     def user_agent(self) -> str:
@@ -323,11 +323,16 @@ class CrossrefStandIn:
                     return fault
         return None
 
-    def _record(self, record: RequestRecord) -> None:
+    def _arrived(self, record: RequestRecord) -> RequestRecord:
         with self._lock:
             self.records.append(record)
             self.counts[record.kind] += 1
-            self.statuses[record.status] += 1
+        return record
+
+    def _replied(self, record: RequestRecord, status: int) -> None:
+        with self._lock:
+            record.status = status
+            self.statuses[status] += 1
 
     def _sleep(self, seconds: float) -> None:
         self._stopping.wait(seconds)
@@ -452,8 +457,10 @@ class _Handler(BaseHTTPRequestHandler):
         kind, status, ctype, body = api.route(parts.path, query)
         headers = {k.lower(): v for k, v in self.headers.items()}
 
+        entry = api._arrived(RequestRecord(started, kind, target, headers))
+
         def record(sent: int) -> None:  # before replying: a test may look as soon as it hears back
-            api._record(RequestRecord(started, kind, target, headers, sent))
+            api._replied(entry, sent)
 
         refused = api._admit(started)
         if refused is not None:
