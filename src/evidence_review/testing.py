@@ -255,7 +255,7 @@ class CrossrefStandIn:
         self._server = _Server(("127.0.0.1", self._port), _Handler)
         self._server.standin = self
         self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05},
+                                        kwargs={"poll_interval": 0.01},
                                         name="crossref-standin", daemon=True)
         self._thread.start()
         self._timer = threading.Timer(self.max_lifetime, self.stop)
@@ -289,6 +289,13 @@ class CrossrefStandIn:
     def requests(self, kind: str | None = None) -> list[RequestRecord]:
         with self._lock:
             return [r for r in self.records if kind is None or r.kind == kind]
+
+    def summary(self) -> dict:
+        """Counts by kind and status and the peak concurrency (also at ``/__standin/stats``)."""
+        with self._lock:
+            return {"counts": dict(self.counts), "statuses": {str(k): v for k, v in
+                                                             self.statuses.items()},
+                    "peak_in_flight": self.peak_in_flight, "total": sum(self.counts.values())}
 
     @property
     def total_requests(self) -> int:
@@ -452,6 +459,9 @@ class _Handler(BaseHTTPRequestHandler):
         api = self.server.standin
         started = time.monotonic()
         parts = urlsplit(self.path)
+        if parts.path == "/__standin/stats":  # bookkeeping for a stand-in in another process
+            self._send(200, "application/json", _json(api.summary()), None)
+            return
         query = parse_qs(parts.query)
         target = unquote(self.path)
         kind, status, ctype, body = api.route(parts.path, query)
