@@ -67,17 +67,23 @@ def to_markdown(path: Path | str, title: str | None = None) -> tuple[str, PageMe
         The file is missing, of an unknown type, not text, or has no reference list.
     """
     path = Path(path)
-    kind = SUFFIXES.get(path.suffix.lower())
-    if kind is None:
-        raise InputError(Problem(file=str(path), field="suffix",
-                                 message=f"unknown article type {path.suffix or '(none)'!r}: use "
-                                         f"{', '.join(SUFFIXES)}"))
+    kind = article_kind(path)
     text = read_text(path)
     if kind == "markdown":
         return markdown_to_markdown(text), PageMeta(title=_md_title(text), format=kind)
     if kind == "text":
         return text_to_markdown(text, title=title, label=str(path))
     return html_to_markdown(text, label=str(path))
+
+
+def article_kind(path: Path) -> str:
+    """"markdown", "text" or "html" from the file's suffix; another suffix raises InputError."""
+    kind = SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise InputError(Problem(file=str(path), field="suffix",
+                                 message=f"unknown article type {path.suffix or '(none)'!r}: use "
+                                         f"{', '.join(SUFFIXES)}"))
+    return kind
 
 
 def read_text(path: Path) -> str:
@@ -270,6 +276,8 @@ def parse_date(text: str) -> str | None:
 # --- saved HTML page -----------------------------------------------------------------------------
 
 _SUP_MARKER = re.compile(r"^\s*\[?\s*(\d{1,3}(?:\s*[,–-]\s*\d{1,3})*)\s*\]?\s*$")
+# Text before a <sup> that makes its number a power, not a citation: "10<sup>9</sup>", "kg/m<sup>2</sup>".
+_POWER_BEFORE = re.compile(r"(?:\d|(?:^|[\s/(\d])(?:mm|cm|km|m|kg|g|mg|ft|x))$")
 _MD_ESCAPE = re.compile(r"\\([\[\]*_#`>|()!+.-])")
 
 
@@ -307,14 +315,19 @@ def html_to_markdown(html: str, label: str = "article") -> tuple[str, PageMeta]:
 
 
 def superscripts_to_markers(tree) -> int:
-    """Replace each ``<sup>`` holding only citation numbers by a ``[n]`` marker; return how many."""
+    """Replace each ``<sup>`` holding only citation numbers by a ``[n]`` marker; return how many.
+
+    A number raised after a digit or a unit (``10<sup>9</sup>/L``, ``kg/m<sup>2</sup>``) is a power
+    and is left alone, unless it links to an anchor in the page (a footnote link is a citation).
+    """
     count = 0
     for sup in list(tree.iter("sup")):
         match = _SUP_MARKER.match(sup.text_content())
-        if not match:
+        before = _text_before(sup)
+        linked = any((a.get("href") or "").startswith("#") for a in sup.iter("a"))
+        if not match or (not linked and _POWER_BEFORE.search(before)):
             continue
         numbers = re.sub(r"\s+", "", match.group(1))
-        before = _text_before(sup)
         marker = ("" if not before or before[-1] in " ([" or not before[-1].isalnum() else " ") \
             + f"[{numbers}]"
         sup.tail = marker + (sup.tail or "")
