@@ -161,6 +161,8 @@ def parse_vancouver(number: str, body: str) -> CitedReference | None:
     as printed. Returns None for an entry of another style.
     """
     text, doi_printed, url = _take_links(_V_TRAILER.sub("", body))
+    if _APA_HEAD.match(text):
+        return None  # "Family, I. (2010). ..." is APA: Vancouver never prints the year after the authors
     text, accessed = _take_accessed(text)
     parts = _segments(text.strip())
     if len(parts) < 2:
