@@ -120,13 +120,13 @@ def test_unknown_extension(root, tmp_path, capsys):
 def test_fetch_seam_passes_crossref_options_and_exit_code(root, monkeypatch):
     calls = []
 
-    def run_fetch(review, base_url=None, mailto=None):
-        calls.append((review.name, base_url, mailto))
+    def run_fetch(args):
+        calls.append((args.review, args.root, args.base_url, args.mailto, args.refresh))
         return 1
 
     monkeypatch.setattr(init, "_fetcher", lambda: run_fetch)
     status = _init(root, TEXT, "sleep", "--base-url", "http://127.0.0.1:9/", "--mailto", "a@example.org")
-    assert status == 1 and calls == [("sleep", "http://127.0.0.1:9/", "a@example.org")]
+    assert status == 1 and calls == [("sleep", root.resolve(), "http://127.0.0.1:9/", "a@example.org", False)]
 
 
 def test_fetcher_is_none_only_when_the_fetch_module_is_missing(monkeypatch):
@@ -153,3 +153,42 @@ def test_marker_warnings():
     warnings = init.marker_warnings(parsed, reflist.parse_list(parsed.references))
     assert warnings == ["marker [3] has no entry in the reference list",
                         "reference [2] is never cited in the body"]
+
+
+def _work(doi, title, journal, family, year, volume, issue, page):
+    return {"DOI": doi, "type": "journal-article", "title": [title], "container-title": [journal],
+            "author": [{"family": family, "given": "A.", "sequence": "first"}],
+            "issued": {"date-parts": [[year]]}, "volume": volume, "issue": issue, "page": page}
+
+
+# The fictional records the vitamin-d sample cites (reference 2 has no DOI and reference 4 a broken one).
+VITAMIN_D_RECORDS = [
+    _work("10.5555/jcmr.2018.0124", "Vitamin D and skeletal muscle function: a narrative review",
+          "Journal of Clinical Musculoskeletal Research", "Arvidsson", 2018, "12", "4", "233-241"),
+    _work("10.5555/an.2020.007", "Prevalence of vitamin D deficiency in adults aged 65 and over: a "
+          "cross-sectional survey", "Age and Nutrition", "Delacroix", 2020, "7", None, "45-53"),
+    _work("10.5555/bar.2019.031", "Monthly high-dose vitamin D and falls in older women: a randomised "
+          "controlled trial", "Bone and Ageing Research", "Kowalczyk", 2019, "31", "2", "118-126"),
+    _work("10.5555/srg.2021.e0415", "Vitamin D supplementation for preventing falls in community-dwelling "
+          "older people: systematic review and meta-analysis", "Systematic Reviews in Geriatrics",
+          "Fairweather", 2021, "9", "1", "e0415"),
+]
+
+
+def test_init_resolves_through_the_crossref_stand_in(root, monkeypatch, capsys):
+    from evidence_review.testing import CrossrefStandIn
+
+    monkeypatch.undo()  # the real fetch step, pointed at the local stand-in
+    with CrossrefStandIn(VITAMIN_D_RECORDS, rate_limit=1000) as standin:
+        status = _init(root, HTML, "vitamin-d", "--base-url", standin.base_url, "--mailto", "a@example.org")
+    err = capsys.readouterr().err
+    assert "resolving references through Crossref" in err and "evidence-review audit" in err
+    assert status == 0  # every journal reference resolved; web pages are "not-in-crossref"
+    manifest = Review.open("vitamin-d", root).snapshot_dir / "manifest.json"
+    assert manifest.is_file()
+    session = api.open_review("vitamin-d", root)
+    audit = {r["ref"]: r for r in session.audit.to_json("vitamin-d", session.snapshot)["references"]}
+    assert audit["1"]["doi"] == "10.5555/jcmr.2018.0124"
+    assert audit["4"]["doi"] == "10.5555/bar.2019.031" and audit["4"]["status"] == "repaired"
+    assert audit["2"]["doi"] == "10.5555/an.2020.007"  # found by query.bibliographic
+    assert audit["6"]["status"] == "not-in-crossref" and audit["5"]["status"] == "matched"

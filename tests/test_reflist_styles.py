@@ -24,7 +24,7 @@ APA = ("[3] Katzberg, H. D., Khan, A. H., & So, Y. T. (2010). Assessment: Sympto
 def test_ama_journal_with_doi():
     ref = reflist.parse_entry(AMA_DOI)
     assert ref.number == "1" and ref.kind == "article"
-    assert ref.authors == ["Arvidsson KL", "Mensah PO", "Tanaka R"]
+    assert ref.authors == ["Arvidsson, KL", "Mensah, PO", "Tanaka, R"]  # "Family, initials" as printed
     assert ref.title == "Vitamin D and skeletal muscle function: a narrative review"
     assert (ref.container, ref.year, ref.volume, ref.issue, ref.pages) == (
         "J Clin Musculoskelet Res", "2018", "12", "4", "233-241")
@@ -34,17 +34,21 @@ def test_ama_journal_with_doi():
 
 def test_vancouver_without_doi_and_without_issue():
     ref = reflist.parse_entry(VANCOUVER_NO_DOI)
-    assert ref.authors == ["Delacroix M", "Oyelaran F"]
+    assert ref.authors == ["Delacroix, M", "Oyelaran, F"]
     assert (ref.container, ref.year, ref.volume, ref.issue, ref.pages) == ("Age Nutr", "2020", "7", None,
                                                                           "45–53")
     assert ref.doi_printed is None and ref.url is None and ref.kind == "article"
 
 
-def test_broken_doi_is_kept_as_printed_and_et_al_is_not_an_author():
+def test_broken_doi_is_kept_as_printed_and_et_al_marks_a_cut_list():
     ref = reflist.parse_entry(BROKEN_DOI)
     assert ref.doi_printed == "doi:5555/bar.2019.031"
-    assert ref.authors == ["Kowalczyk J", "Brandt S", "Iyer N"]
-    assert "et al" in ref.printed
+    assert ref.authors == ["Kowalczyk, J", "Brandt, S", "Iyer, N", "et al"]
+
+
+def test_vancouver_name_particles_and_hyphens():
+    ref = reflist.parse_entry("3. van der Berg JH, O'Brien K, Smith-Jones P. A title. Some J. 2019;3(1):1-2.")
+    assert ref.authors == ["van der Berg, JH", "O'Brien, K", "Smith-Jones, P"]
 
 
 def test_nlm_web_page_with_cited_date_and_available_from():

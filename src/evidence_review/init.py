@@ -227,22 +227,22 @@ def _report(result: InitResult, parsed: article_mod.Article, progress: Progress)
 
 # --- Crossref: the seam to the fetch step ----------------------------------------------------------
 
-def _fetcher() -> Callable[..., object] | None:
-    """``evidence_review.fetch.run_fetch`` when that module is installed, else None."""
+def _fetcher() -> Callable[[Namespace], int] | None:
+    """``evidence_review.fetch.run`` (the ``fetch`` command) when that module is installed, else None."""
     try:
         fetch = importlib.import_module("evidence_review.fetch")
     except ModuleNotFoundError as exc:
         if exc.name != "evidence_review.fetch":
             raise  # fetch exists but something it imports is missing: say so, do not hide it
         return None
-    return getattr(fetch, "run_fetch", None)
+    return getattr(fetch, "run", None)
 
 
 def fetch_references(review: Review, base_url: str | None = None, mailto: str | None = None,
                      progress: Progress = stderr_progress) -> int | None:
-    """Resolve the references and run the audit; None when the fetch step is not available.
+    """Resolve the references and write the snapshot, exactly as ``evidence-review fetch`` does.
 
-    Returns the fetch step's exit code (0 when it returns no code).
+    Returns the fetch command's exit code, or None when the fetch step is not installed.
     """
     run_fetch = _fetcher()
     if run_fetch is None:
@@ -250,7 +250,9 @@ def fetch_references(review: Review, base_url: str | None = None, mailto: str | 
                  f"--review {review.name}` next")
         return None
     progress("init: resolving references through Crossref")
-    status = run_fetch(review, base_url=base_url, mailto=mailto)
+    args = Namespace(review=review.name, root=review.root, refresh=False, reconstruct=False,
+                     base_url=base_url, mailto=mailto)
+    status = run_fetch(args)
     return status if isinstance(status, int) else 0
 
 
@@ -261,8 +263,8 @@ def next_steps(result: InitResult, fetched: bool) -> str:
     steps = [f"read {data}/article.md against the page and fix what extraction got wrong "
              f"(cited.bib and candidates.csv are rebuilt from it)",
              f"split {data}/claims.csv into claims and give each a verdict; fill {data}/sources.yaml"]
-    if not fetched:
-        steps.append(f"evidence-review fetch --review {name}")
+    steps.append(f"evidence-review audit --review {name}" if fetched else
+                 f"evidence-review fetch --review {name}")
     steps += [f"evidence-review check --review {name}", f"evidence-review build --review {name}"]
     if not (result.review.root / "data" / "evidence-levels.yaml").is_file():
         steps.insert(0, "copy data/evidence-levels.yaml (the evidence scheme) into this project")

@@ -92,7 +92,7 @@ _V_ACCESSED = re.compile(r"(?:\bAccessed\s+(?P<ama>[^.]+)(?:\.|$)|\[cited\s+(?P<
                          re.IGNORECASE)
 _V_AVAILABLE = re.compile(r"\s*Available (?:from|at):?\s*$", re.IGNORECASE)
 _V_TRAILER = re.compile(r"\s*\b(?:PMID|PMCID):?\s*\S+\.?\s*$", re.IGNORECASE)
-# One Vancouver author: "Lindqvist AB", "van der Berg JH", "O'Brien K", "Smith-Jones P"
+# One Vancouver author as printed: "Lindqvist AB", "van der Berg JH", "O'Brien K", "Smith-Jones P"
 _V_AUTHOR = re.compile(r"^(?:[a-z]+\s)*[A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+)*\s[A-Z]{1,3}$")
 _V_ETAL = re.compile(r",?\s*et al\.?$")
 # "Journal. 2020;12(3):45-67" / "Journal 2020;12:45–67" / "Journal. 2021 Jun;15(2):101-9" / "Journal. 2020."
@@ -127,11 +127,19 @@ def _take_accessed(body: str) -> tuple[str, str | None]:
 
 
 def _vancouver_authors(text: str) -> list[str] | None:
-    """The author list as printed ("Family AB"), or None when the text is not one (a group author)."""
-    names = [n.strip() for n in _V_ETAL.sub("", text.strip()).split(",") if n.strip()]
-    if names and all(_V_AUTHOR.match(n) for n in names):
-        return names
-    return None
+    """The author list as "Family, AB" items, or None when the text is not one (a group author).
+
+    Family names and initials are kept as printed; only the space between them becomes the ", " that
+    :class:`CitedReference` uses for every style, so the audit and BibTeX can tell family from given
+    names. A printed "et al" stays as the last item: it says the list was cut short.
+    """
+    text = text.strip()
+    etal = _V_ETAL.search(text)
+    names = [n.strip() for n in _V_ETAL.sub("", text).split(",") if n.strip()]
+    if not names or not all(_V_AUTHOR.match(n) for n in names):
+        return None
+    authors = [", ".join(n.rsplit(" ", 1)) for n in names]
+    return authors + ([etal.group(0).strip(" ,")] if etal else [])
 
 
 def _segments(text: str) -> list[str]:
