@@ -129,6 +129,19 @@ def test_fetch_seam_passes_crossref_options_and_exit_code(root, monkeypatch):
     assert status == 1 and calls == [("sleep", root.resolve(), "http://127.0.0.1:9/", "a@example.org", False)]
 
 
+def test_crossref_failure_keeps_the_review_and_says_what_next(root, monkeypatch, capsys):
+    from evidence_review.errors import CrossrefError
+
+    def unreachable(args):
+        raise CrossrefError("gave up after 5 attempts: connection failed")
+
+    monkeypatch.setattr(init, "_fetcher", lambda: unreachable)
+    assert _init(root, TEXT, "sleep") == 1
+    err = capsys.readouterr().err
+    assert "gave up after 5 attempts" in err and "evidence-review fetch --review sleep" in err
+    assert Review.open("sleep", root).claims.is_file()
+
+
 def test_fetcher_is_none_only_when_the_fetch_module_is_missing(monkeypatch):
     monkeypatch.undo()  # the real _fetcher
 

@@ -29,7 +29,7 @@ import yaml
 from evidence_review import article as article_mod
 from evidence_review import extract, reflist
 from evidence_review import review as review_mod
-from evidence_review.errors import InputError, Problem
+from evidence_review.errors import CrossrefError, InputError, Problem
 from evidence_review.paths import Review
 from evidence_review.references import CitedReference
 
@@ -61,7 +61,12 @@ class InitResult:
 def run(args: Namespace) -> int:
     """Run ``evidence-review init``; returns the exit code (InputError → exit 2 in the CLI)."""
     result = init_review(args.article, args.name, root=args.root, force=args.force)
-    status = fetch_references(result.review, base_url=args.base_url, mailto=args.mailto)
+    try:
+        status = fetch_references(result.review, base_url=args.base_url, mailto=args.mailto)
+    except CrossrefError as exc:  # the review is written; only the lookup has to be run again
+        stderr_progress(f"init: error: {exc}\ninit: the review was created; Crossref could not be asked")
+        stderr_progress(next_steps(result, fetched=False))
+        return 1
     stderr_progress(next_steps(result, fetched=status is not None))
     return status or 0
 
