@@ -29,13 +29,17 @@ def standin() -> Iterator[CrossrefStandIn]:
 
 @pytest.fixture
 def make_client(standin: CrossrefStandIn) -> Iterator[Callable[..., CrossrefClient]]:
-    """Build clients against the stand-in with test-sized back-off; all closed afterwards."""
+    """Build clients against the stand-in with test-sized back-off; all closed afterwards.
+
+    ``rate`` is a high ceiling so that tests are not paced at Crossref's 10/s before the first
+    answer's headers arrive; the limiter tests pass ``rate=None`` to get the real defaults.
+    """
     made: list[CrossrefClient] = []
 
     def make(**kwargs) -> CrossrefClient:
         settings = {"base_url": standin.base_url, "mailto": MAILTO, "timeout": 2.0,
                     "backoff": 0.01, "backoff_max": 0.05, "max_attempts": 4,
-                    "time_budget": 10.0, **kwargs}
+                    "time_budget": 10.0, "rate": 1000.0, **kwargs}
         client = CrossrefClient(**settings)
         made.append(client)
         return client

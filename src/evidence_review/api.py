@@ -112,7 +112,41 @@ class ReviewSession:
                 if not isinstance(exc, EvidenceReviewError):
                     raise
                 problems.append(Problem(file=name, message=str(exc)))
+        if not any(p.file.endswith(("article.md", "review.yaml")) for p in problems):
+            problems.extend(self._marker_problems())
+            problems.extend(self._bib_problems())
         return _unique(problems)
+
+    def _marker_problems(self) -> list[Problem]:
+        """A [n] marker in the body that names no reference is an input error, located by line."""
+        label = self.review.rel(self.review.article)
+        out = []
+        for line_no, line in enumerate(self.review.article.read_text(encoding="utf-8").splitlines(), 1):
+            if line.lstrip().startswith("[") and line.lstrip()[1:2].isdigit() and "]" in line[:6]:
+                continue  # a reference-list entry, not a marker
+            for number in article_mod.expand_marker_numbers(line):
+                if number not in self.ref_numbers:
+                    out.append(Problem(label, f"marker [{number}] names no reference in the list "
+                                              f"(known: {', '.join(sorted(self.ref_numbers, key=int))})",
+                                       row=line_no, field=f"[{number}]"))
+        return out
+
+    def _bib_problems(self) -> list[Problem]:
+        """refs/NAME/cited.bib must parse and match the reference list in article.md."""
+        from evidence_review import bib
+
+        path = self.review.cited_bib
+        if not path.is_file():
+            return []  # derived file: written by fetch/build
+        try:
+            on_disk = bib.read_cited(path)
+        except InputError as exc:
+            return [Problem(self.review.rel(path), p.message, row=p.row, field=p.field)
+                    for p in exc.problems]
+        if on_disk != self.cited:
+            return [Problem(self.review.rel(path), "out of date with the reference list in "
+                                                   "article.md: run `evidence-review fetch`")]
+        return []
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:

@@ -151,11 +151,16 @@ _ROUTER = _Httpx2Router()
 
 
 class _RateLimiter:
-    """A token bucket without burst: request starts are spaced 1/rate apart, across threads."""
+    """A token bucket without burst: request starts are spaced 1/rate apart, across threads.
+
+    A slot is only taken when it is due, so a pause (Retry-After) that arrives while a thread is
+    waiting still holds that thread back.
+    """
 
     def __init__(self, rate: float) -> None:
         self._lock = threading.Lock()
         self._next = 0.0
+        self._paused_until = 0.0
         self.rate = rate
 
     def set_rate(self, rate: float) -> None:
@@ -165,15 +170,17 @@ class _RateLimiter:
     def pause(self, seconds: float) -> None:
         """Nobody starts a request for ``seconds`` (Crossref said Retry-After)."""
         with self._lock:
-            self._next = max(self._next, time.monotonic() + seconds)
+            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
 
     def acquire(self) -> None:
-        with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next)
-            self._next = slot + 1.0 / self.rate
-        if slot > now:
-            time.sleep(slot - now)
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                due = max(self._next, self._paused_until)
+                if now >= due:
+                    self._next = now + 1.0 / self.rate
+                    return
+            time.sleep(due - now)
 
 
 class CrossrefClient:
@@ -314,9 +321,8 @@ class CrossrefClient:
             When Crossref could not be asked or answered badly after retries.
         """
         def call() -> list[dict]:
-            body = self._request(lambda: self._habanero.works(query_bibliographic=text,
-                                                              limit=rows))
-            return _check_work_list(body)
+            return self._request(lambda: self._habanero.works(query_bibliographic=text,
+                                                              limit=rows), _check_work_list)
 
         return self._retrying(call, what="bibliographic query")
 
@@ -362,9 +368,9 @@ class CrossrefClient:
     def _resolve_batch(self, batch: list[str]) -> tuple[dict[str, WorkOutcome], list[str]]:
         """One filter request; returns (outcomes settled, DOIs to ask one by one)."""
         def call() -> dict[str, dict]:
-            body = self._request(lambda: self._habanero.works(filter={"doi": batch},
-                                                              limit=len(batch)))
-            return _check_batch(body, batch)
+            return self._request(lambda: self._habanero.works(filter={"doi": batch},
+                                                              limit=len(batch)),
+                                 lambda body: _check_batch(body, batch))
 
         try:
             envelopes = self._retrying(call, what=f"batch of {len(batch)} DOIs")
@@ -381,8 +387,8 @@ class CrossrefClient:
 
     def _resolve_one(self, doi: str) -> WorkOutcome:
         def call() -> dict:
-            body = self._request(lambda: self._habanero.works(ids=_quote_doi(doi)))
-            return _check_work(body, doi)
+            return self._request(lambda: self._habanero.works(ids=_quote_doi(doi)),
+                                 lambda body: _check_work(body, doi))
 
         try:
             envelope = self._retrying(call, what=doi)
@@ -409,9 +415,8 @@ class CrossrefClient:
 
     def _ask_agency(self, doi: str, attempts: int) -> str:
         def call() -> str:
-            body = self._request(lambda: self._habanero.registration_agency(_quote_doi(doi)),
-                                 keep_body=True)
-            return _check_agency(body, doi)
+            return self._request(lambda: self._habanero.registration_agency(_quote_doi(doi)),
+                                 lambda body: _check_agency(body, doi), keep_body=True)
 
         return self._retrying(call, what=f"agency of {doi}", attempts=attempts)
 
@@ -442,8 +447,13 @@ class CrossrefClient:
         base = min(self.backoff_max, self.backoff * 2 ** (state.attempt_number - 1))
         return base + _jitter(base)
 
-    def _request(self, send: Callable[[], Any], keep_body: bool = False) -> Any:
-        """One HTTP exchange through habanero, counted, limited and classified."""
+    def _request(self, send: Callable[[], Any], check: Callable[[Any], T],
+                 keep_body: bool = False) -> T:
+        """One HTTP exchange through habanero: limited, counted, classified, its answer checked.
+
+        ``check`` validates the parsed body and returns what the caller keeps; a body that fails
+        it counts as an error, like a 5xx, and is retried.
+        """
         self._check_error_budget()
         with self._slots:
             self._limiter.acquire()
@@ -458,9 +468,12 @@ class CrossrefClient:
             self._observe(response)
         if failure is not None:
             raise self._classify(failure, response)
-        if keep_body and response is not None:
-            return _json_of(response)  # habanero keeps only a label from /agency
-        return result
+        try:
+            if keep_body and response is not None:
+                result = _json_of(response)  # habanero keeps only a label from /agency
+            return check(result)
+        except _Retryable as exc:
+            raise self._failed(exc) from None
 
     def _observe(self, response: httpx2.Response) -> None:
         """Count the status and follow the rate limit Crossref advertises."""

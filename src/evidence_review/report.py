@@ -22,6 +22,9 @@ from evidence_review.paths import Review
 
 NOTEBOOKS = ["01-references", "02-claims", "03-report"]
 REPORT_NOTEBOOK = "03-report"
+# Kernels run on this machine only; their start-up warnings (e.g. about local TCP) are noise in a
+# build log, so the kernel logs errors only.
+KERNEL_ARGS = ["--log-level=ERROR"]
 log = logging.getLogger(__name__)
 
 
@@ -68,7 +71,8 @@ def execute_notebooks(review: Review, out_dir: Path, names: list[str] = NOTEBOOK
         try:
             papermill.execute_notebook(
                 str(src), str(dst), parameters={"review": review.name, "root": str(review.root)},
-                kernel_name="python3", progress_bar=False, cwd=str(src.parent), log_output=False)
+                kernel_name="python3", progress_bar=False, cwd=str(src.parent), log_output=False,
+                extra_arguments=KERNEL_ARGS)
         except papermill.PapermillExecutionError as exc:
             raise BuildError(f"notebook {name} failed in cell {exc.exec_count}: {exc.ename}: "
                              f"{exc.evalue} (the executed copy is {review.rel(dst)})") from None
@@ -194,6 +198,7 @@ def refresh_notebooks(review: Review, names: list[str] = NOTEBOOKS) -> list[Path
         path = notebooks_dir(review) / f"{name}.ipynb"
         nb = nbformat.read(path, as_version=4)
         NotebookClient(nb, kernel_name="python3", record_timing=False, timeout=300,
+                       extra_arguments=KERNEL_ARGS,
                        resources={"metadata": {"path": str(path.parent)}}).execute()
         nbformat.write(nb, path)
         written.append(path)

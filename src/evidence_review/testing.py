@@ -122,7 +122,7 @@ class Fault:
         return self.match is None or self.match.lower() in target.lower()
 
 
-@dataclass(frozen=True)
+@dataclass
 class RequestRecord:
     """What the stand-in saw of one request (for assertions in tests)."""
 
@@ -130,7 +130,7 @@ class RequestRecord:
     kind: str
     target: str  # decoded path and query
     headers: dict[str, str]
-    status: int  # 0 when the connection was reset or left hanging
+    status: int | None = None  # None while in progress; 0 when reset or left hanging
 
     @property
     def user_agent(self) -> str:
@@ -255,7 +255,7 @@ class CrossrefStandIn:
         self._server = _Server(("127.0.0.1", self._port), _Handler)
         self._server.standin = self
         self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05},
+                                        kwargs={"poll_interval": 0.01},
                                         name="crossref-standin", daemon=True)
         self._thread.start()
         self._timer = threading.Timer(self.max_lifetime, self.stop)
@@ -290,6 +290,13 @@ class CrossrefStandIn:
         with self._lock:
             return [r for r in self.records if kind is None or r.kind == kind]
 
+    def summary(self) -> dict:
+        """Counts by kind and status and the peak concurrency (also at ``/__standin/stats``)."""
+        with self._lock:
+            return {"counts": dict(self.counts), "statuses": {str(k): v for k, v in
+                                                             self.statuses.items()},
+                    "peak_in_flight": self.peak_in_flight, "total": sum(self.counts.values())}
+
     @property
     def total_requests(self) -> int:
         return sum(self.counts.values())
@@ -323,11 +330,16 @@ class CrossrefStandIn:
                     return fault
         return None
 
-    def _record(self, record: RequestRecord) -> None:
+    def _arrived(self, record: RequestRecord) -> RequestRecord:
         with self._lock:
             self.records.append(record)
             self.counts[record.kind] += 1
-            self.statuses[record.status] += 1
+        return record
+
+    def _replied(self, record: RequestRecord, status: int) -> None:
+        with self._lock:
+            record.status = status
+            self.statuses[status] += 1
 
     def _sleep(self, seconds: float) -> None:
         self._stopping.wait(seconds)
@@ -447,13 +459,18 @@ class _Handler(BaseHTTPRequestHandler):
         api = self.server.standin
         started = time.monotonic()
         parts = urlsplit(self.path)
+        if parts.path == "/__standin/stats":  # bookkeeping for a stand-in in another process
+            self._send(200, "application/json", _json(api.summary()), None)
+            return
         query = parse_qs(parts.query)
         target = unquote(self.path)
         kind, status, ctype, body = api.route(parts.path, query)
         headers = {k.lower(): v for k, v in self.headers.items()}
 
+        entry = api._arrived(RequestRecord(started, kind, target, headers))
+
         def record(sent: int) -> None:  # before replying: a test may look as soon as it hears back
-            api._record(RequestRecord(started, kind, target, headers, sent))
+            api._replied(entry, sent)
 
         refused = api._admit(started)
         if refused is not None:
