@@ -71,7 +71,9 @@ def execute_notebooks(review: Review, out_dir: Path, names: list[str] = NOTEBOOK
         try:
             papermill.execute_notebook(
                 str(src), str(dst), parameters={"review": review.name, "root": str(review.root)},
-                kernel_name="python3", progress_bar=False, cwd=str(src.parent), log_output=False,
+                # no cwd=: papermill would chdir this whole process, which races between the
+                # threads here; the notebooks get the project root as a parameter instead.
+                kernel_name="python3", progress_bar=False, log_output=False,
                 extra_arguments=KERNEL_ARGS)
         except papermill.PapermillExecutionError as exc:
             raise BuildError(f"notebook {name} failed in cell {exc.exec_count}: {exc.ename}: "
