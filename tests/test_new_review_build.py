@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_init import HTML, TEXT, VITAMIN_D_RECORDS, _work
 
 from evidence_review.testing import CrossrefStandIn
-from test_init import HTML, TEXT, VITAMIN_D_RECORDS, _work
 
 ROOT = Path(__file__).resolve().parents[1]
 
