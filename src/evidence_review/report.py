@@ -113,12 +113,20 @@ def add_toc(body: str) -> tuple[str, str]:
 
     body = _HEADING.sub(repl, body)
     lines = ['<nav class="toc" aria-label="Contents"><h2 class="toc-title">Contents</h2><ol>']
+    open_sub = False
     for level, hid, text in items:
         if text == "Contents":
             continue
-        cls = ' class="sub"' if level == 3 else ""
-        lines.append(f'<li{cls}><a href="#{hid}">{html.escape(text)}</a></li>')
-    lines.append("</ol></nav>")
+        link = f'<a href="#{hid}">{html.escape(text)}</a>'
+        if level == 3:
+            lines.append(("" if open_sub else "<ol class=\"sub\">") + f"<li>{link}</li>")
+            open_sub = True
+            continue
+        if open_sub:
+            lines.append("</ol>")
+            open_sub = False
+        lines.append(("</li>" if len(lines) > 1 else "") + f"<li>{link}")
+    lines.append(("</ol>" if open_sub else "") + "</li></ol></nav>")
     return body, "\n".join(lines)
 
 
