@@ -18,6 +18,7 @@ report: $(STAMP)
 
 # One pytest run: unit tests under tests/ and every notebook re-executed and compared by nbval.
 test: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
 	$(PY) -m pytest tests notebooks --nbval --nbval-current-env \
 		--nbval-sanitize-with notebooks/nbval-sanitize.cfg
 

@@ -56,7 +56,22 @@ class ReviewSession:
     @cached_property
     def sources(self) -> dict[str, evidence.Source]:
         return evidence.load_sources(self.review.sources, self.scheme, set(self.ref_numbers),
-                                     label=self.review.rel(self.review.sources))
+                                     label=self.review.rel(self.review.sources), allow_pending=True)
+
+    def pending(self) -> list[str]:
+        """Work not yet done by the reviewer: unreviewed claims and unassessed sources."""
+        from evidence_review.claims import UNREVIEWED
+
+        out = []
+        unreviewed = self.claims[self.claims["verdict"] == UNREVIEWED]["id"].tolist()
+        if unreviewed:
+            out.append(f"{len(unreviewed)} claim(s) not yet reviewed ({', '.join(unreviewed[:8])}"
+                       + (", …" if len(unreviewed) > 8 else "") + ")")
+        missing = [r for r, s in sorted(self.sources.items()) if s.design == evidence.PENDING]
+        if missing:
+            out.append(f"reference(s) {', '.join(missing)} not yet assessed in "
+                       f"{self.review.rel(self.review.sources)} (design and CEBM level)")
+        return out
 
     @cached_property
     def snapshot(self):

@@ -137,7 +137,8 @@ def text_table(frame) -> str:
     widths = [max(len(r[i]) for r in cells) for i in range(len(cols) - 1)]
     lines = []
     for row in cells:
-        lines.append("  ".join([c.ljust(w) for c, w in zip(row[:-1], widths, strict=True)] + [row[-1]]).rstrip())
+        padded = [c.ljust(w) for c, w in zip(row[:-1], widths, strict=True)]
+        lines.append("  ".join([*padded, row[-1]]).rstrip())
     return "\n".join(lines) + "\n"
 
 

@@ -22,6 +22,8 @@ def cmd_check(args: Namespace) -> int:
         raise InputError(problems)
     print(f"{session.review.name}: all inputs valid ({len(session.claims)} claims, "
           f"{len(session.cited)} references)")
+    for line in session.pending():
+        print(f"pending: {line}")
     if getattr(args, "strict", False):
         from evidence_review import gate
 
@@ -75,34 +77,76 @@ def cmd_audit(args: Namespace) -> int:
     return 0
 
 
-def cmd_build(args: Namespace) -> int:
+def build_one(name: str, root, pdf: bool = True, strict: bool = False) -> int:
+    """Build one review; returns its exit status (1 when --strict finds blockers)."""
     from evidence_review import report, review
 
-    names = [args.review]
-    if args.all:
-        from evidence_review.paths import available_reviews, find_root
+    session = api.open_review(name, root)
+    problems = session.check()
+    if problems:
+        raise InputError(problems)
+    review.prepare(session.review)
+    result = report.build(session.review, pdf=pdf, progress=report.stderr_progress,
+                          title=session.meta.title)
+    _write_exports(session)
+    timing = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items())
+    print(f"{name}: built {session.review.rel(result.html)}"
+          + (f" and {session.review.rel(result.pdf)}" if result.pdf else "")
+          + f" ({timing})", file=sys.stderr)
+    for line in session.pending():
+        print(f"{name}: pending: {line}", file=sys.stderr)
+    if strict:
+        from evidence_review import gate
 
-        names = available_reviews(args.root or find_root())
+        blockers = gate.blockers(session)
+        for line in blockers:
+            print(f"{name}: blocking: {line}", file=sys.stderr)
+        return 1 if blockers else 0
+    return 0
+
+
+def _write_exports(session) -> None:
+    try:
+        from evidence_review import exports
+    except ImportError:
+        return
+    for path in exports.write_all(session, session.review.reports_dir / "exports"):
+        print(f"  wrote {session.review.rel(path)}", file=sys.stderr)
+
+
+def _build_quietly(name: str, root, pdf: bool, strict: bool) -> tuple[str, int, str]:
+    """Worker for --all: one review in its own process; errors come back as text, not tracebacks."""
+    from evidence_review.errors import EvidenceReviewError
+
+    try:
+        return name, build_one(name, root, pdf, strict), ""
+    except InputError as exc:
+        return name, 2, "\n".join(str(p) for p in exc.problems)
+    except EvidenceReviewError as exc:
+        return name, 1, str(exc)
+
+
+def cmd_build(args: Namespace) -> int:
+    if not args.all:
+        return build_one(args.review, args.root, pdf=not args.no_pdf, strict=args.strict)
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    from evidence_review.paths import available_reviews, find_root
+
+    root = args.root or find_root()
+    names = available_reviews(root)
+    workers = max(1, min(len(names), os.cpu_count() or 1))
+    print(f"Building {len(names)} review(s) in {workers} process(es): {', '.join(names)}",
+          file=sys.stderr)
     status = 0
-    for name in names:
-        session = api.open_review(name, args.root)
-        problems = session.check()
-        if problems:
-            raise InputError(problems)
-        review.prepare(session.review)
-        result = report.build(session.review, pdf=not args.no_pdf,
-                              progress=report.stderr_progress, title=session.meta.title)
-        timing = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items())
-        print(f"{name}: built {session.review.rel(result.html)}"
-              + (f" and {session.review.rel(result.pdf)}" if result.pdf else "")
-              + f" ({timing})", file=sys.stderr)
-        if args.strict:
-            from evidence_review import gate
-
-            blockers = gate.blockers(session)
-            for line in blockers:
-                print(f"blocking: {line}", file=sys.stderr)
-            status = max(status, 1 if blockers else 0)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        jobs = [pool.submit(_build_quietly, n, root, not args.no_pdf, args.strict) for n in names]
+        for job in jobs:
+            name, code, message = job.result()
+            if message:
+                print(f"error: {name}: {message}", file=sys.stderr)
+            status = max(status, code)
     return status
 
 

@@ -87,9 +87,19 @@ def load_scheme(path: Path, label: str = "data/evidence-levels.yaml") -> Scheme:
                   sort_grades=grades, sort_rule=str(sort.get("rule", "")), raw=raw)
 
 
-def load_sources(path: Path, scheme: Scheme, ref_numbers: set[str],
-                 label: str = "sources.yaml") -> dict[str, Source]:
-    """Each reference's design and level; every reference of the list must have one."""
+PENDING = "unassessed"
+
+
+def load_sources(path: Path, scheme: Scheme, ref_numbers: set[str], label: str = "sources.yaml",
+                 allow_pending: bool = False) -> dict[str, Source]:
+    """Each reference's design and level.
+
+    Every reference of the list must have one, unless ``allow_pending``: then a reference not yet
+    assessed (or a missing file, for a review just started) gets design ``unassessed`` and no
+    level, so a partly reviewed article still builds and its report says what is pending.
+    """
+    if allow_pending and not path.is_file():
+        return {r: _pending(r) for r in ref_numbers}
     raw = _read_yaml(path, label) or {}
     entries = raw.get("references") or {}
     problems: list[Problem] = []
@@ -125,11 +135,18 @@ def load_sources(path: Path, scheme: Scheme, ref_numbers: set[str],
                           annotation=str(item.get("annotation", "")).strip(),
                           claim_levels=claim_levels, raw=item)
     for ref in sorted(ref_numbers - set(out) - {str(r) for r in entries}):
-        problems.append(Problem(label, f"reference [{ref}] has no design and level",
-                                field=f"references.{ref}"))
+        if allow_pending:
+            out[ref] = _pending(ref)
+        else:
+            problems.append(Problem(label, f"reference [{ref}] has no design and level",
+                                    field=f"references.{ref}"))
     if problems:
         raise InputError(problems)
     return out
+
+
+def _pending(ref: str) -> Source:
+    return Source(ref=ref, design=PENDING, cebm_level="", rationale="not yet assessed")
 
 
 def sort_grade(levels: list[str], scheme: Scheme, verdict: str = "supported") -> str:
@@ -158,8 +175,8 @@ def annotate_claims(frame, sources: dict[str, Source], scheme: Scheme):
     frame = frame.copy()
 
     def levels_of(row) -> str:
-        return "; ".join(f"[{r}] {sources[r].level_for(row['id'])}" for r in row["refs"]
-                         if r in sources)
+        return "; ".join(f"[{r}] {sources[r].level_for(row['id']) or 'unassessed'}"
+                         for r in row["refs"] if r in sources)
 
     def grade(row) -> str:
         levels = [sources[r].level_for(row["id"]) for r in row["refs"] if r in sources]

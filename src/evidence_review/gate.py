@@ -28,4 +28,5 @@ def blockers(session: ReviewSession) -> list[str]:
                     & (claims["note"].str.strip() == "")]
     for _, row in silent.iterrows():
         out.append(f"claim {row['id']} is {row['verdict']} and has no reviewer note")
+    out.extend(f"review incomplete: {line}" for line in session.pending())
     return out

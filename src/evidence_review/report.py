@@ -71,7 +71,9 @@ def execute_notebooks(review: Review, out_dir: Path, names: list[str] = NOTEBOOK
         try:
             papermill.execute_notebook(
                 str(src), str(dst), parameters={"review": review.name, "root": str(review.root)},
-                kernel_name="python3", progress_bar=False, cwd=str(src.parent), log_output=False,
+                # no cwd=: papermill would chdir this whole process, which races between the
+                # threads here; the notebooks get the project root as a parameter instead.
+                kernel_name="python3", progress_bar=False, log_output=False,
                 extra_arguments=KERNEL_ARGS)
         except papermill.PapermillExecutionError as exc:
             raise BuildError(f"notebook {name} failed in cell {exc.exec_count}: {exc.ename}: "
@@ -111,12 +113,20 @@ def add_toc(body: str) -> tuple[str, str]:
 
     body = _HEADING.sub(repl, body)
     lines = ['<nav class="toc" aria-label="Contents"><h2 class="toc-title">Contents</h2><ol>']
+    open_sub = False
     for level, hid, text in items:
         if text == "Contents":
             continue
-        cls = ' class="sub"' if level == 3 else ""
-        lines.append(f'<li{cls}><a href="#{hid}">{html.escape(text)}</a></li>')
-    lines.append("</ol></nav>")
+        link = f'<a href="#{hid}">{html.escape(text)}</a>'
+        if level == 3:
+            lines.append(("" if open_sub else "<ol class=\"sub\">") + f"<li>{link}</li>")
+            open_sub = True
+            continue
+        if open_sub:
+            lines.append("</ol>")
+            open_sub = False
+        lines.append(("</li>" if len(lines) > 1 else "") + f"<li>{link}")
+    lines.append(("</ol>" if open_sub else "") + "</li></ol></nav>")
     return body, "\n".join(lines)
 
 

@@ -114,11 +114,12 @@ def levels_chart(session: ReviewSession) -> HTML:
     rows = []
     for ref, src in sorted(session.sources.items()):
         n = int(session.claims["refs"].map(lambda refs, r=ref: r in refs).sum())
-        rows.append({"source": f"[{ref}] {src.design}", f"level {src.cebm_level}": n})
+        level = f"level {src.cebm_level}" if src.cebm_level else "unassessed"
+        rows.append({"source": f"[{ref}] {src.design}", level: n})
     levels = pd.DataFrame(rows).set_index("source").fillna(0).astype(int)
     levels = levels.reindex(columns=sorted(levels.columns))
     colours = {"level 1": "#1f5f8b", "level 2": "#3f7fab", "level 3": "#6f9fc3",
-               "level 4": "#a3c1d9", "level 5": "#c9d8e6"}
+               "level 4": "#a3c1d9", "level 5": "#c9d8e6", "unassessed": "#e4e6ea"}
     svg = charts.stacked_bars(levels, colours, "Cited claims by the evidence level of their source",
                               "claims citing the source")
     return charts.figure(svg, "Oxford CEBM 2011 level of each reference (as judged in sources.yaml), "
