@@ -210,3 +210,26 @@ def test_changing_one_verdict_changes_the_counts(built_report, tmp_path_factory)
         old, new = _accuracy(built_report.text, ref), _accuracy(changed, ref)
         assert _count(new, "supported") == _count(old, "supported") + 1
         assert _count(new, "partially supported") == _count(old, "partially supported") - 1
+
+
+# --- exports written by build ------------------------------------------------------------------
+
+def test_build_writes_every_export(built_report):
+    import json
+
+    import bibtexparser
+    import rispy
+
+    exports = built_report.html.parent / "exports"
+    names = sorted(p.name for p in exports.iterdir())
+    assert names == ["claimreview.jsonld", "corrected.bib", "references.csl.json", "references.ris"]
+    library = bibtexparser.parse_string((exports / "corrected.bib").read_text(encoding="utf-8"))
+    assert not library.failed_blocks and len(library.entries) == len(ref_numbers())
+    n = len(ref_numbers())
+    assert len(rispy.loads((exports / "references.ris").read_text(encoding="utf-8"))) == n
+    assert len(json.loads((exports / "references.csl.json").read_text(encoding="utf-8"))) == n
+    reviews = json.loads((exports / "claimreview.jsonld").read_text(encoding="utf-8"))
+    with (ROOT / "data" / REVIEW / "claims.csv").open(encoding="utf-8", newline="") as fh:
+        cited = {row["id"] for row in csv.DictReader(fh) if row["verdict"] not in ("", "uncited")}
+    assert all(r["@type"] == "ClaimReview" for r in reviews)
+    assert {r["url"].rsplit("#claim-", 1)[1] for r in reviews} == cited
