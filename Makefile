@@ -31,6 +31,7 @@ lint: $(STAMP)
 
 benchmark: $(STAMP)
 	$(PY) benchmarks/bench_resolve.py
+	$(PY) benchmarks/bench_build.py --json benchmarks/last-build.json
 
 lab: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[test,lab]"
