@@ -112,6 +112,8 @@ def _write_exports(session) -> None:
         return
     for path in exports.write_all(session, session.review.reports_dir / "exports"):
         print(f"  wrote {session.review.rel(path)}", file=sys.stderr)
+    # refs/NAME/corrected.bib is derived too (same text, so an unchanged review leaves it unchanged)
+    exports.write_corrected_bib(session)
 
 
 def _build_quietly(name: str, root, pdf: bool, strict: bool) -> tuple[str, int, str]:
