@@ -67,3 +67,46 @@ def test_unknown_format_is_a_usage_error():
     result = run("claims", "--format", "xml")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_notebook_counts_agree_with_the_cli():
+    """The verdict counts the notebooks show are the counts of `claims --format json`."""
+    from collections import Counter
+
+    from evidence_review import api, views
+
+    data = json.loads(run("claims", "--format", "json").stdout)["claims"]
+    from_cli = Counter(c["verdict"] for c in data)
+    shown = views.verdict_counts(api.open_review("muscle-spasm", ROOT))
+    assert dict(zip(shown["verdict"], shown["claims"], strict=True)) == {
+        v: from_cli.get(v, 0) for v in shown["verdict"]}
+    assert shown["claims"].sum() == len(data)
+
+
+def test_plus_token_never_reaches_snapshot_or_report(tmp_path):
+    """CROSSREF_PLUS_TOKEN is sent to Crossref only as a header: no file fetch or build writes holds it."""
+    import os
+    import shutil
+
+    from evidence_review.snapshot import Snapshot
+    from evidence_review.testing import CrossrefStandIn
+
+    token = "plus-token-5b2f9e1c-do-not-leak"
+    for folder in ("data", "refs", "notebooks"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    records = list(Snapshot.load(ROOT / "data" / "muscle-spasm" / "crossref").works().values())
+    env = {**os.environ, "CROSSREF_PLUS_TOKEN": token}
+    with CrossrefStandIn(records) as api_:
+        fetched = subprocess.run([sys.executable, "-m", "evidence_review", "fetch", "--refresh",
+                                  "--root", str(tmp_path), "--base-url", api_.base_url],
+                                 capture_output=True, text=True, timeout=120, env=env)
+        headers = [r.headers.get("crossref-plus-api-token") for r in api_.requests()]
+    assert fetched.returncode == 0, fetched.stderr
+    assert headers and all(h == f"Bearer {token}" for h in headers)  # it was really sent
+    built = subprocess.run([sys.executable, "-m", "evidence_review", "build", "--no-pdf", "--root",
+                            str(tmp_path)], capture_output=True, text=True, timeout=300, env=env)
+    assert built.returncode == 0, built.stderr
+    assert token not in fetched.stdout + fetched.stderr + built.stdout + built.stderr
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert token.encode() not in path.read_bytes(), path

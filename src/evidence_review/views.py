@@ -524,10 +524,15 @@ def marker_findings(session: ReviewSession) -> HTML:
                                  for f in found) + "</ul>")
 
 
-def bibliography(session: ReviewSession, style: str = "ama") -> HTML:
-    """The annotated bibliography (formatted citation + the reviewer's annotation per source)."""
+def bibliography(session: ReviewSession, style: str | None = None) -> HTML:
+    """The annotated bibliography (formatted citation + the reviewer's annotation per source).
+
+    The citation style is ``style``, else ``review.bibliography_style`` in review.yaml (ama,
+    vancouver or apa), else AMA.
+    """
     from evidence_review.bibliography import annotated_bibliography
 
+    style = style or (session.meta.raw.get("review") or {}).get("bibliography_style") or "ama"
     return annotated_bibliography(session, style=style)
 
 
