@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from evidence_review.datafile import read_yaml
 from evidence_review.errors import InputError, Problem
 
 SUPPORTING = ("supported", "partially-supported")
@@ -45,21 +44,8 @@ class Source:
         return str(override["level"]) if override else self.cebm_level
 
 
-def _read_yaml(path: Path, label: str) -> Any:
-    if not path.is_file():
-        raise InputError(Problem(file=label, message="file not found"))
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(Problem(file=label, row=mark.line + 1 if mark else None,
-                                 message=f"not valid YAML: {getattr(exc, 'problem', exc)}")) from None
-    except UnicodeDecodeError:
-        raise InputError(Problem(file=label, message="not UTF-8 text")) from None
-
-
 def load_scheme(path: Path, label: str = "data/evidence-levels.yaml") -> Scheme:
-    raw = _read_yaml(path, label) or {}
+    raw = read_yaml(path, label) or {}
     problems: list[Problem] = []
     levels = {}
     for item in raw.get("levels") or []:
@@ -100,7 +86,7 @@ def load_sources(path: Path, scheme: Scheme, ref_numbers: set[str], label: str =
     """
     if allow_pending and not path.is_file():
         return {r: _pending(r) for r in ref_numbers}
-    raw = _read_yaml(path, label) or {}
+    raw = read_yaml(path, label) or {}
     entries = raw.get("references") or {}
     problems: list[Problem] = []
     out: dict[str, Source] = {}

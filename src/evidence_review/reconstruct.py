@@ -14,8 +14,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from evidence_review.datafile import read_yaml
 from evidence_review.doi import is_valid, normalise
 from evidence_review.errors import InputError, Problem
 
@@ -49,15 +48,8 @@ def complete(message: dict[str, Any]) -> dict[str, Any]:
 def load_facts(path: Path, label: str | None = None) -> tuple[list[dict], dict[str, dict]]:
     """Read record-facts.yaml: the completed work messages and the non-Crossref references."""
     label = label or str(path)
-    if not path.is_file():
-        raise InputError(Problem(file=label, message="record facts not found: the offline snapshot "
-                                                     "is rebuilt from this file"))
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(Problem(file=label, row=mark.line + 1 if mark else None,
-                                 message=f"not valid YAML: {getattr(exc, 'problem', exc)}")) from None
+    raw = read_yaml(path, label, missing="record facts not found: the offline snapshot is rebuilt "
+                                         "from this file") or {}
     problems: list[Problem] = []
     messages = []
     for i, item in enumerate(raw.get("works") or [], start=1):

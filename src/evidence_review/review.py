@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from evidence_review import article as article_mod
 from evidence_review import bib, reflist
+from evidence_review.datafile import read_yaml
 from evidence_review.errors import InputError, Problem
 from evidence_review.paths import Review
 from evidence_review.references import CitedReference
@@ -57,13 +56,7 @@ def load_meta(review: Review) -> ReviewMeta:
     path = review.review_meta
     raw: dict[str, Any] = {}
     if path.is_file():
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise InputError(Problem(file=review.rel(path), row=mark.line + 1 if mark else None,
-                                     message=f"not valid YAML: {getattr(exc, 'problem', exc)}")
-                             ) from None
+        raw = read_yaml(path, review.rel(path)) or {}
         if not isinstance(raw, dict):
             raise InputError(Problem(file=review.rel(path), message="expected a mapping at top level"))
     art = raw.get("article") or {}

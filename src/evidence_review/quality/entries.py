@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from evidence_review.datafile import yaml_problem
 from evidence_review.errors import InputError, Problem
 from evidence_review.quality.discern import SCORE_MAX, SCORE_MIN, load_discern
 from evidence_review.quality.jama import CRITERIA
@@ -54,9 +55,7 @@ def validate_quality(path: Path | str, discern_path: Path | str | None = None) -
         data = yaml.safe_load(text)
         lines = _lines(yaml.compose(text))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        return [Problem(name, f"not valid YAML: {getattr(exc, 'problem', exc)}",
-                        row=mark.line + 1 if mark else None)]
+        return [yaml_problem(exc, name)]
     if not isinstance(data, dict):
         return [Problem(name, "expected a mapping with keys: " + ", ".join(TOP_KEYS), row=1)]
     questions = load_discern(discern_path or default_discern_path(path)).question_ids
