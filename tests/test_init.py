@@ -18,8 +18,8 @@ TEXT = ARTICLES / "sleep-blood-pressure.txt"
 
 @pytest.fixture(autouse=True)
 def no_fetch(monkeypatch):
-    """The fetch step (written elsewhere) is never reached from these tests: no network."""
-    monkeypatch.setattr(init, "_fetcher", lambda: None)
+    """Crossref is never asked from these tests unless one puts the real fetch back (no network)."""
+    monkeypatch.setattr(init, "fetch_references", lambda *a, **k: 0)
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def _init(root, article, name, *extra):
     (TEXT, "sleep", "apa", 5, {"4"}),
 ])
 def test_init_writes_the_review_files(root, article, name, style, n_refs, web, capsys):
-    assert _init(root, article, name) == 0
+    assert _init(root, article, name, "--no-fetch") == 0
     review = Review.open(name, root)
     suffix = article.suffix
     for path in (review.data_dir / f"article.original{suffix}", review.article, review.review_meta,
@@ -124,7 +124,10 @@ def test_fetch_seam_passes_crossref_options_and_exit_code(root, monkeypatch):
         calls.append((args.review, args.root, args.base_url, args.mailto, args.refresh))
         return 1
 
-    monkeypatch.setattr(init, "_fetcher", lambda: run_fetch)
+    from evidence_review import fetch
+
+    monkeypatch.undo()
+    monkeypatch.setattr(fetch, "run", run_fetch)
     status = _init(root, TEXT, "sleep", "--base-url", "http://127.0.0.1:9/", "--mailto", "a@example.org")
     assert status == 1 and calls == [("sleep", root.resolve(), "http://127.0.0.1:9/", "a@example.org", False)]
 
@@ -132,31 +135,23 @@ def test_fetch_seam_passes_crossref_options_and_exit_code(root, monkeypatch):
 def test_crossref_failure_keeps_the_review_and_says_what_next(root, monkeypatch, capsys):
     from evidence_review.errors import CrossrefError
 
-    def unreachable(args):
+    def unreachable(*args, **kwargs):
         raise CrossrefError("gave up after 5 attempts: connection failed")
 
-    monkeypatch.setattr(init, "_fetcher", lambda: unreachable)
+    monkeypatch.setattr(init, "fetch_references", unreachable)
     assert _init(root, TEXT, "sleep") == 1
     err = capsys.readouterr().err
     assert "gave up after 5 attempts" in err and "evidence-review fetch --review sleep" in err
     assert Review.open("sleep", root).claims.is_file()
 
 
-def test_fetcher_is_none_only_when_the_fetch_module_is_missing(monkeypatch):
-    monkeypatch.undo()  # the real _fetcher
+def test_no_fetch_leaves_crossref_for_later(root, monkeypatch, capsys):
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("fetch ran despite --no-fetch")
 
-    def missing(name):
-        raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-
-    monkeypatch.setattr(init.importlib, "import_module", missing)
-    assert init._fetcher() is None
-
-    def broken(name):
-        raise ModuleNotFoundError("No module named 'somedep'", name="somedep")
-
-    monkeypatch.setattr(init.importlib, "import_module", broken)
-    with pytest.raises(ModuleNotFoundError):
-        init._fetcher()
+    monkeypatch.setattr(init, "fetch_references", must_not_run)
+    assert _init(root, TEXT, "sleep", "--no-fetch") == 0
+    assert "evidence-review fetch --review sleep" in capsys.readouterr().err
 
 
 def test_marker_warnings():

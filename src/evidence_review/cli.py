@@ -89,6 +89,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("article", type=Path, help="the article: .md, .txt or a saved .html page")
     p.add_argument("--name", required=True, help="the new review's name (data/NAME/)")
     p.add_argument("--force", action="store_true", help="overwrite an existing review of that name")
+    p.add_argument("--no-fetch", action="store_true",
+                   help="do not resolve the references now (run `evidence-review fetch` later)")
     _crossref_opts(p)
     return parser
 

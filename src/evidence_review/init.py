@@ -10,13 +10,12 @@ Writes the review's inputs from the article alone, so a new article needs data, 
 - ``data/NAME/sources.yaml``: one commented-out placeholder per reference for the reviewer's
   judgement (``check`` lists every reference still missing one).
 
-Then it resolves the references through Crossref when the fetch step is installed.
+Then it resolves the references through Crossref (``--no-fetch`` leaves that for later).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import shutil
 import sys
 from argparse import Namespace
@@ -61,14 +60,17 @@ class InitResult:
 def run(args: Namespace) -> int:
     """Run ``evidence-review init``; returns the exit code (InputError → exit 2 in the CLI)."""
     result = init_review(args.article, args.name, root=args.root, force=args.force)
+    if getattr(args, "no_fetch", False):
+        stderr_progress(next_steps(result, fetched=False))
+        return 0
     try:
         status = fetch_references(result.review, base_url=args.base_url, mailto=args.mailto)
     except CrossrefError as exc:  # the review is written; only the lookup has to be run again
         stderr_progress(f"init: error: {exc}\ninit: the review was created; Crossref could not be asked")
         stderr_progress(next_steps(result, fetched=False))
         return 1
-    stderr_progress(next_steps(result, fetched=status is not None))
-    return status or 0
+    stderr_progress(next_steps(result, fetched=True))
+    return status
 
 
 def init_review(article: Path | str, name: str, root: Path | str | None = None, force: bool = False,
@@ -232,33 +234,15 @@ def _report(result: InitResult, parsed: article_mod.Article, progress: Progress)
 
 # --- Crossref: the seam to the fetch step ----------------------------------------------------------
 
-def _fetcher() -> Callable[[Namespace], int] | None:
-    """``evidence_review.fetch.run`` (the ``fetch`` command) when that module is installed, else None."""
-    try:
-        fetch = importlib.import_module("evidence_review.fetch")
-    except ModuleNotFoundError as exc:
-        if exc.name != "evidence_review.fetch":
-            raise  # fetch exists but something it imports is missing: say so, do not hide it
-        return None
-    return getattr(fetch, "run", None)
-
-
 def fetch_references(review: Review, base_url: str | None = None, mailto: str | None = None,
-                     progress: Progress = stderr_progress) -> int | None:
-    """Resolve the references and write the snapshot, exactly as ``evidence-review fetch`` does.
+                     progress: Progress = stderr_progress) -> int:
+    """Resolve the references and write the snapshot, exactly as ``evidence-review fetch`` does."""
+    from evidence_review import fetch  # imported here: it loads the HTTP client and habanero
 
-    Returns the fetch command's exit code, or None when the fetch step is not installed.
-    """
-    run_fetch = _fetcher()
-    if run_fetch is None:
-        progress("init: the Crossref fetch step is not installed here; run `evidence-review fetch "
-                 f"--review {review.name}` next")
-        return None
     progress("init: resolving references through Crossref")
     args = Namespace(review=review.name, root=review.root, refresh=False, reconstruct=False,
                      base_url=base_url, mailto=mailto)
-    status = run_fetch(args)
-    return status if isinstance(status, int) else 0
+    return fetch.run(args)
 
 
 def next_steps(result: InitResult, fetched: bool) -> str:
