@@ -474,6 +474,16 @@ def recommendations(session: ReviewSession) -> HTML:
     parts.append("<ul>" + "".join(
         f'<li><a href="#{claim_anchor(r.id)}">{esc(r.id)}</a> ({esc(r.verdict)}, cites '
         f"{ref_links(r.refs)}): {esc(r.text)}</li>" for r in cited.itertuples()) + "</ul>")
+    q = quality_tables(session) if session.quality is not None else None
+    if q is not None and q["currency"] is not None:
+        old = q["currency"][q["currency"]["older_than_threshold"] == True]  # noqa: E712 (nullable)
+        if len(old):
+            parts.append(f"<h3>Re-check {_n(len(old), 'source')} older than {q['threshold']:g} "
+                         "years</h3><ul>" + "".join(
+                             f'<li><a href="#{ref_anchor(r.ref)}">[{esc(r.ref)}]</a> is '
+                             f"{r.age_years:.1f} years old at the article's last update"
+                             + (f": {esc(r.reviewer_note)}" if r.reviewer_note else "") + "</li>"
+                             for r in old.itertuples()) + "</ul>")
     add = revise[revise["verdict"] == "uncited"]
     own = add[add["would_support"].map(len) > 0]
     parts.append(f"<h3>Add citations to {_n(len(add), 'uncited claim')}</h3>")
@@ -507,6 +517,9 @@ def claim_cards(session: ReviewSession) -> HTML:
             pairs.append(("Needs a source", "yes" if r.needs_citation else "no"))
         if r.would_support:
             pairs.append(("Could cite", ref_links(r.would_support)))
+        if r.indirect:
+            pairs.append(("Indirect citation", "yes: the source only reports what another work "
+                                               "found; cite that work"))
         if r.note:
             pairs.append(("Reviewer's note", esc(r.note)))
         cards.append(f'<div class="claim-card v-border-{esc(r.verdict)}" id="{claim_anchor(r.id)}">'
