@@ -126,7 +126,11 @@ class ReviewSession:
 
                 if not isinstance(exc, EvidenceReviewError):
                     raise
-                problems.append(Problem(file=name, message=str(exc)))
+                # e.g. a missing or corrupt snapshot: name the file relative to the project
+                message = str(exc).replace(f"{self.review.root}/", "")
+                file, sep, rest = message.partition(": ")
+                problems.append(Problem(file=file, message=rest) if sep and "/" in file
+                                else Problem(file=name, message=message))
         if not any(p.file.endswith(("article.md", "review.yaml")) for p in problems):
             problems.extend(self._marker_problems())
             problems.extend(self._bib_problems())
