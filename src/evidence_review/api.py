@@ -112,6 +112,13 @@ class ReviewSession:
         return audit.audit_review(self.cited, self.snapshot, article_markers=self.article.markers(),
                                   article_updated=self.meta.last_updated)
 
+    def memo(self, key: str, compute):
+        """A derived value computed once per session (views share it instead of recomputing)."""
+        cache = self.__dict__.setdefault("_memo", {})
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]
+
     # --- checks ---------------------------------------------------------------------------------
     def check(self) -> list[Problem]:
         """Validate every input; collect all problems instead of stopping at the first."""

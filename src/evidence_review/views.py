@@ -110,7 +110,6 @@ def verdicts_chart(session: ReviewSession) -> HTML:
 
 
 def levels_chart(session: ReviewSession) -> HTML:
-    levels = pd.DataFrame({"claims": pd.Series(dtype=int)})
     rows = []
     for ref, src in sorted(session.sources.items()):
         n = int(session.claims["refs"].map(lambda refs, r=ref: r in refs).sum())
@@ -376,16 +375,23 @@ def quality_headline(session: ReviewSession) -> str:
     overall = q["discern_scores"].set_index("part").loc["overall", "score"]
     whole = q["readability"].iloc[-1]
     lo, hi = q["target"]
-    return (f"As a whole, the article meets {q['jama_score']} of the 4 JAMA benchmarks, rates "
-            f"{int(overall)} of 5 overall on DISCERN, and reads at US school grade "
-            f"{whole['fk_grade']:.1f} (Flesch–Kincaid), above the grade {lo:g}–{hi:g} target for "
-            "patient material." if whole["fk_grade"] > hi else
-            f"As a whole, the article meets {q['jama_score']} of the 4 JAMA benchmarks, rates "
-            f"{int(overall)} of 5 overall on DISCERN, and reads at grade {whole['fk_grade']:.1f}.")
+    start = (f"As a whole, the article meets {q['jama_score']} of the 4 JAMA benchmarks, rates "
+             f"{int(overall)} of 5 overall on DISCERN, and reads at ")
+    if whole["fk_grade"] > hi:
+        return (start + f"US school grade {whole['fk_grade']:.1f} (Flesch–Kincaid), above the "
+                f"grade {lo:g}–{hi:g} target for patient material.")
+    return start + f"grade {whole['fk_grade']:.1f}."
 
 
 def quality_tables(session: ReviewSession) -> dict:
-    """JAMA, DISCERN, currency and readability tables for the review (computed, not typed)."""
+    """JAMA, DISCERN, currency and readability tables for the review (computed, not typed).
+
+    Computed once per session: the summary, the quality section and the recommendations all use it.
+    """
+    return session.memo("quality_tables", lambda: _quality_tables(session))
+
+
+def _quality_tables(session: ReviewSession) -> dict:
     from evidence_review import quality as q
 
     entries = session.quality
