@@ -24,7 +24,7 @@ test: $(STAMP)
 
 # Re-run the committed notebooks in place after changing data or views (nbval compares their outputs).
 notebooks: $(STAMP)
-	$(PY) -c "from evidence_review import report, paths; report.refresh_notebooks(paths.Review.open(\"$(REVIEW)\"))"
+	$(PY) -c "from evidence_review.report import build; from evidence_review.core import paths; build.refresh_notebooks(paths.Review.open(\"$(REVIEW)\"))"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

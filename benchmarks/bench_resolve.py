@@ -24,8 +24,8 @@ from pathlib import Path
 import httpx2
 from habanero import Crossref
 
-from evidence_review.crossref import CrossrefClient, client_string
-from evidence_review.testing import synthetic_doi
+from evidence_review.records.crossref import CrossrefClient, client_string
+from evidence_review.records.standin import synthetic_doi
 
 LATENCY, RATE, CONCURRENT = 0.1, 10, 5
 SIZES = (100, 1_000, 10_000)
@@ -41,7 +41,7 @@ MIN_SPEEDUP_AT_1000 = 20.0
 def standin_process(n: int):
     """A stand-in holding ``n`` synthetic works, in a child process; yields its base URL."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "evidence_review.testing", "--synthetic", str(n),
+        [sys.executable, "-m", "evidence_review.records.standin", "--synthetic", str(n),
          "--latency", str(LATENCY), "--rate-limit", str(RATE), "--enforce-rate",
          "--max-concurrent", str(CONCURRENT), "--max-lifetime", "1800"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)

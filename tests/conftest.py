@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from evidence_review.crossref import CrossrefClient
-from evidence_review.testing import SAMPLE_OTHER_AGENCY, SAMPLE_RECORDS, CrossrefStandIn
+from evidence_review.records.crossref import CrossrefClient
+from evidence_review.records.standin import SAMPLE_OTHER_AGENCY, SAMPLE_RECORDS, CrossrefStandIn
 
 MAILTO = "reviewer@example.org"
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from evidence_review import article
-from evidence_review.errors import InputError
+from evidence_review.core.errors import InputError
+from evidence_review.intake import article
 
 PAGE = """Site nav | Home | Blog
 

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from evidence_review.audit import (
+from evidence_review.audit.fields import (
     AuditResult,
     audit_reference,
     audit_review,
@@ -23,9 +23,9 @@ from evidence_review.audit import (
     corrected_reference,
     format_apa,
 )
-from evidence_review.doi import normalise
-from evidence_review.references import CitedReference
-from evidence_review.resolve import resolve_references
+from evidence_review.intake.references import CitedReference
+from evidence_review.records.doi import normalise
+from evidence_review.records.resolve import resolve_references
 
 # --- the article's reference list, as printed -----------------------------------------------
 
@@ -160,7 +160,7 @@ RESOLUTIONS = {
 
 @dataclass
 class FakeSnapshot:
-    """The parts of evidence_review.snapshot.Snapshot the audit uses."""
+    """The parts of evidence_review.records.snapshot.Snapshot the audit uses."""
 
     records: dict
     references: dict

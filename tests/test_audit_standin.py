@@ -9,11 +9,11 @@ import datetime as dt
 import pytest
 from test_resolve import OTHER, PAPER, cited
 
-from evidence_review.audit import audit_review
-from evidence_review.crossref import CrossrefClient
-from evidence_review.resolve import records, resolve_references
-from evidence_review.snapshot import Snapshot, write_snapshot
-from evidence_review.testing import CrossrefStandIn
+from evidence_review.audit.fields import audit_review
+from evidence_review.records.crossref import CrossrefClient
+from evidence_review.records.resolve import records, resolve_references
+from evidence_review.records.snapshot import Snapshot, write_snapshot
+from evidence_review.records.standin import CrossrefStandIn
 
 RETRACTED = {**copy.deepcopy(PAPER), "updated-by": [
     {"type": "retraction", "source": "retraction-watch", "DOI": "10.5555/cramp.2020.1.retraction",

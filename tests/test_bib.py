@@ -2,8 +2,9 @@
 
 import pytest
 
-from evidence_review import bib, reflist
-from evidence_review.errors import InputError
+from evidence_review.core.errors import InputError
+from evidence_review.intake import citedbib as bib
+from evidence_review.intake import reflist
 
 ENTRIES = [
     "[1] Swash, M., & De Carvalho, M. (2018). Cramp: causes & management. Eur J, 26(2), 214–221. "

@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evidence_review import api, bibliography, csl
-from evidence_review.bibliography import annotated_bibliography, bibliography_entries, format_reference
-from evidence_review.doi import normalise
+from evidence_review.records import csl
+from evidence_review.records.doi import normalise
+from evidence_review.report import bibliography
+from evidence_review.report import session as api
+from evidence_review.report.bibliography import annotated_bibliography, bibliography_entries, format_reference
 
 ROOT = Path(__file__).resolve().parents[1]
 REVIEW = "muscle-spasm"

@@ -2,8 +2,8 @@
 
 import pytest
 
-from evidence_review import claims
-from evidence_review.errors import InputError
+from evidence_review.appraisal import claims
+from evidence_review.core.errors import InputError
 
 HEADER = ",".join(claims.COLUMNS)
 GOOD = [
@@ -127,7 +127,7 @@ def test_all_problems_are_listed_at_once(tmp_path):
 
 
 def test_scaffold_round_trips_through_validation(tmp_path):
-    from evidence_review.article import Candidate
+    from evidence_review.intake.article import Candidate
 
     cands = [Candidate("S01", "Intro", "Cramps hurt [1].", ("1",), False),
              Candidate("S02", "Intro", "Drink water.", (), False)]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from evidence_review import cli
+from evidence_review.cli import main as cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,7 +73,8 @@ def test_notebook_counts_agree_with_the_cli():
     """The verdict counts the notebooks show are the counts of `claims --format json`."""
     from collections import Counter
 
-    from evidence_review import api, views
+    from evidence_review.report import session as api
+    from evidence_review.report import views
 
     data = json.loads(run("claims", "--format", "json").stdout)["claims"]
     from_cli = Counter(c["verdict"] for c in data)
@@ -88,8 +89,8 @@ def test_plus_token_never_reaches_snapshot_or_report(tmp_path):
     import os
     import shutil
 
-    from evidence_review.snapshot import Snapshot
-    from evidence_review.testing import CrossrefStandIn
+    from evidence_review.records.snapshot import Snapshot
+    from evidence_review.records.standin import CrossrefStandIn
 
     token = "plus-token-5b2f9e1c-do-not-leak"
     for folder in ("data", "refs", "notebooks"):

@@ -6,9 +6,9 @@ import logging
 
 import pytest
 
-from evidence_review.crossref import DEFAULT_BASE_URL, CrossrefClient, WorkOutcome
-from evidence_review.errors import CrossrefError
-from evidence_review.testing import SAMPLE_OTHER_AGENCY, Fault
+from evidence_review.core.errors import CrossrefError
+from evidence_review.records.crossref import DEFAULT_BASE_URL, CrossrefClient, WorkOutcome
+from evidence_review.records.standin import SAMPLE_OTHER_AGENCY, Fault
 
 MAILTO = "reviewer@example.org"  # as in conftest.make_client
 DATACITE_DOI = next(iter(SAMPLE_OTHER_AGENCY))

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from evidence_review.crossref import STOPPED_EARLY
+from evidence_review.records.crossref import STOPPED_EARLY
 
 DOI = "10.1111/ene.13799"
 BATCH = ["10.1111/ene.13799", "10.1212/wnl.0b013e3181d0ccca", "10.1002/14651858.cd012345"]
@@ -108,7 +108,7 @@ def test_error_budget_stops_the_run_early(standin, make_client, caplog):
     odd = [f"10.5555/odd#{i}" for i in range(20)]  # one request each
     standin.add_fault(kind="status", status=503)
     client = make_client(max_attempts=3, concurrency=1)
-    with caplog.at_level(logging.WARNING, logger="evidence_review.crossref"):
+    with caplog.at_level(logging.WARNING, logger="evidence_review.records.crossref"):
         outcomes = client.get_works(odd)
     reasons = [o.reason for o in outcomes.values()]
     assert reasons[:3] == ["gave up after 3 attempts: 503 Service Unavailable"] * 3

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from evidence_review.csl import (
+from evidence_review.intake.references import CitedReference
+from evidence_review.records.csl import (
     from_cited,
     from_crossref,
     parse_printed_date,
     split_particle,
     strip_jats,
 )
-from evidence_review.references import CitedReference
 
 MESSAGE = {
     "DOI": "10.1177/1941738109357299", "type": "journal-article",

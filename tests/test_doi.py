@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from evidence_review.doi import (
+from evidence_review.records.doi import (
     as_clause,
     candidates,
     diagnose,

@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from evidence_review import evidence
-from evidence_review.errors import InputError
+from evidence_review.appraisal import evidence
+from evidence_review.core.errors import InputError
 
 SCHEME = {
     "scheme": "Oxford CEBM 2011",

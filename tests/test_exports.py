@@ -12,9 +12,9 @@ import pytest
 import rispy
 from test_bibliography import claims_rows, open_session, refs_of
 
-from evidence_review import exports
-from evidence_review.errors import InputError
-from evidence_review.references import CitedReference
+from evidence_review.core.errors import InputError
+from evidence_review.intake.references import CitedReference
+from evidence_review.report import exports
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +178,7 @@ def test_unknown_format_is_an_input_error(session):
 def test_export_command_writes_what_render_gives(session, rendered, tmp_path, fmt):
     from test_bibliography import ROOT
 
-    from evidence_review import cli
+    from evidence_review.cli import main as cli
 
     out = tmp_path / exports.FILES[fmt]
     assert cli.main(["export", "--root", str(ROOT), "--format", fmt, "-o", str(out)]) == 0

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import trafilatura
 
-from evidence_review import article, extract
-from evidence_review.errors import InputError
+from evidence_review.core.errors import InputError
+from evidence_review.intake import article, extract
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLES = Path(__file__).parent / "fixtures" / "articles"

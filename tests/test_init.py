@@ -6,9 +6,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evidence_review import api, bib, claims, cli, evidence, init
-from evidence_review.errors import InputError
-from evidence_review.paths import Review
+from evidence_review.appraisal import claims, evidence
+from evidence_review.cli import main as cli
+from evidence_review.core.errors import InputError
+from evidence_review.core.paths import Review
+from evidence_review.intake import citedbib as bib
+from evidence_review.report import session as api
+from evidence_review.workflow import init
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLES = Path(__file__).parent / "fixtures" / "articles"
@@ -124,7 +128,7 @@ def test_fetch_seam_passes_crossref_options_and_exit_code(root, monkeypatch):
         calls.append((args.review, args.root, args.base_url, args.mailto, args.refresh))
         return 1
 
-    from evidence_review import fetch
+    from evidence_review.records import fetch
 
     monkeypatch.undo()
     monkeypatch.setattr(fetch, "run", run_fetch)
@@ -133,7 +137,7 @@ def test_fetch_seam_passes_crossref_options_and_exit_code(root, monkeypatch):
 
 
 def test_crossref_failure_keeps_the_review_and_says_what_next(root, monkeypatch, capsys):
-    from evidence_review.errors import CrossrefError
+    from evidence_review.core.errors import CrossrefError
 
     def unreachable(*args, **kwargs):
         raise CrossrefError("gave up after 5 attempts: connection failed")
@@ -155,7 +159,7 @@ def test_no_fetch_leaves_crossref_for_later(root, monkeypatch, capsys):
 
 
 def test_marker_warnings():
-    from evidence_review import article, reflist
+    from evidence_review.intake import article, reflist
 
     parsed = article.parse_markdown("# T\n\nA [1]. B [3].\n\n## References\n\n[1] A\n\n[2] B\n")
     warnings = init.marker_warnings(parsed, reflist.parse_list(parsed.references))
@@ -184,7 +188,7 @@ VITAMIN_D_RECORDS = [
 
 
 def test_init_resolves_through_the_crossref_stand_in(root, monkeypatch, capsys):
-    from evidence_review.testing import CrossrefStandIn
+    from evidence_review.records.standin import CrossrefStandIn
 
     monkeypatch.undo()  # the real fetch step, pointed at the local stand-in
     with CrossrefStandIn(VITAMIN_D_RECORDS, rate_limit=1000) as standin:

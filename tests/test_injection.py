@@ -16,8 +16,8 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from evidence_review.snapshot import Snapshot
-from evidence_review.testing import CrossrefStandIn
+from evidence_review.records.snapshot import Snapshot
+from evidence_review.records.standin import CrossrefStandIn
 
 ROOT = Path(__file__).resolve().parents[1]
 REVIEW = "muscle-spasm"

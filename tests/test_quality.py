@@ -1,4 +1,4 @@
-"""Tests of evidence_review.quality: readability, JAMA, DISCERN, currency."""
+"""Tests of evidence_review.appraisal.quality: readability, JAMA, DISCERN, currency."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from evidence_review.errors import InputError
-from evidence_review.quality import (
+from evidence_review.appraisal.quality import (
     apply_reviewer,
     currency_of_sources,
     discern_scores,
@@ -30,7 +29,8 @@ from evidence_review.quality import (
     update_signs,
     validate_quality,
 )
-from evidence_review.quality.jama import CRITERIA
+from evidence_review.appraisal.quality.jama import CRITERIA
+from evidence_review.core.errors import InputError
 
 # --- readability -------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """Reference-list parsing keeps printed values exactly, broken DOIs included."""
 
-from evidence_review import reflist
+from evidence_review.intake import reflist
 
 
 def test_apa_journal_entry():

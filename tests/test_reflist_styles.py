@@ -2,7 +2,7 @@
 
 import pytest
 
-from evidence_review import reflist
+from evidence_review.intake import reflist
 
 AMA_DOI = ("1. Arvidsson KL, Mensah PO, Tanaka R. Vitamin D and skeletal muscle function: a narrative "
            "review. J Clin Musculoskelet Res. 2018;12(4):233-241. doi:10.5555/jcmr.2018.0124")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from evidence_review import cli
+from evidence_review.cli import main as cli
 
 pytestmark = pytest.mark.slow
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from evidence_review.doi import normalise
-from evidence_review.references import CitedReference
-from evidence_review.resolve import (
+from evidence_review.intake.references import CitedReference
+from evidence_review.records.doi import normalise
+from evidence_review.records.resolve import (
     MATCH_THRESHOLD,
     accepts,
     match_score,
@@ -20,7 +20,7 @@ from evidence_review.resolve import (
 
 @dataclass
 class Outcome:
-    """The shape of evidence_review.crossref.WorkOutcome."""
+    """The shape of evidence_review.records.crossref.WorkOutcome."""
 
     doi: str
     status: str

@@ -7,15 +7,15 @@ import json
 
 import pytest
 
-from evidence_review.errors import SnapshotError
-from evidence_review.snapshot import (
+from evidence_review.core.errors import SnapshotError
+from evidence_review.records.snapshot import (
     Snapshot,
     merge,
     safe_name,
     stable_message,
     write_snapshot,
 )
-from evidence_review.testing import SAMPLE_RECORDS as RECORDS
+from evidence_review.records.standin import SAMPLE_RECORDS as RECORDS
 
 HEADER = {"provenance": "crossref-api", "retrieved": "2026-05-09",
           "base_url": "https://api.crossref.org",
@@ -104,7 +104,7 @@ def test_files_next_to_the_snapshot_survive_a_rewrite(snap_dir):
 
 
 def test_works_without_atomic_exchange(snap_dir, monkeypatch):
-    from evidence_review import snapshot
+    from evidence_review.records import snapshot
 
     monkeypatch.setattr(snapshot, "_exchange", lambda a, b: False)
     write_snapshot(snap_dir, works_v1(), REFS, **HEADER)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from evidence_review.snapshot import Snapshot, write_snapshot
-from evidence_review.testing import SAMPLE_RECORDS as RECORDS
-from evidence_review.testing import Fault
+from evidence_review.records.snapshot import Snapshot, write_snapshot
+from evidence_review.records.standin import SAMPLE_RECORDS as RECORDS
+from evidence_review.records.standin import Fault
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 
@@ -24,8 +24,8 @@ HEADER = {"provenance": "crossref-api", "base_url": "http://127.0.0.1", "client"
 # step where it announces itself on stdout and waits to be killed.
 CHILD = r"""
 import json, sys, time
-from evidence_review import snapshot
-from evidence_review.crossref import CrossrefClient
+from evidence_review.records import snapshot
+from evidence_review.records.crossref import CrossrefClient
 
 base_url, directory, pause_at = sys.argv[1:4]
 

@@ -10,7 +10,7 @@ import threading
 import httpx2
 import pytest
 
-from evidence_review.testing import CrossrefStandIn, Fault
+from evidence_review.records.standin import CrossrefStandIn, Fault
 
 
 def get(api: CrossrefStandIn, path: str, **kwargs) -> httpx2.Response:
@@ -146,7 +146,7 @@ def test_unknown_fault_kind_is_refused():
 def test_runs_as_a_process(tmp_path):
     records = tmp_path / "records.json"
     records.write_text(json.dumps([{"DOI": "10.1/file", "title": ["From a file"]}]))
-    proc = subprocess.Popen([sys.executable, "-m", "evidence_review.testing", "--synthetic", "3",
+    proc = subprocess.Popen([sys.executable, "-m", "evidence_review.records.standin", "--synthetic", "3",
                              "--records", str(records), "--max-lifetime", "30"],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:

@@ -1,3 +1,3 @@
-from evidence_review.cli import main
+from evidence_review.cli.main import main
 
 raise SystemExit(main())

@@ -1,0 +1,123 @@
+"""The command line: ``evidence-review COMMAND [options]`` (see docs in README.md).
+
+Exit codes: 0 success; 1 the work ran but found blocking problems; 2 bad input or usage, with one
+line per problem naming file, row and field. Every command is a thin call into the package.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from evidence_review import __version__
+from evidence_review.core.errors import EvidenceReviewError, InputError, Problem, SnapshotError
+from evidence_review.core.paths import DEFAULT_REVIEW
+
+FORMATS = ("table", "json", "csv")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits 2 with one clear line (argparse already uses 2 for usage errors)."""
+
+    def error(self, message: str) -> None:  # noqa: D401 - argparse API
+        self.print_usage(sys.stderr)
+        print(f"evidence-review: error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _common(p: argparse.ArgumentParser, review: bool = True) -> None:
+    p.add_argument("--root", type=Path, default=None,
+                   help="project folder holding data/ and refs/ (default: found from the current "
+                        "directory)")
+    if review:
+        p.add_argument("--review", default=DEFAULT_REVIEW,
+                       help=f"review name: data/NAME/ (default: {DEFAULT_REVIEW})")
+
+
+def _crossref_opts(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--base-url", default=None,
+                   help="Crossref API base URL (else $CROSSREF_BASE_URL, else the public API)")
+    p.add_argument("--mailto", default=None,
+                   help="contact e-mail for Crossref's polite pool (else $CROSSREF_MAILTO)")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="evidence-review",
+                     description="Audit a health article against the sources it cites and build "
+                                 "a reproducible review report.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("build", help="execute the notebooks and write the HTML and PDF report")
+    _common(p)
+    p.add_argument("--no-pdf", action="store_true", help="write the HTML report only")
+    p.add_argument("--all", action="store_true", help="build every review under data/")
+    p.add_argument("--strict", action="store_true",
+                   help="exit 1 when the publication gate fails (see `check --strict`)")
+
+    p = sub.add_parser("fetch", help="resolve every reference through Crossref; update the snapshot")
+    _common(p)
+    _crossref_opts(p)
+    p.add_argument("--refresh", action="store_true",
+                   help="ask Crossref again even for references already in the cache/snapshot")
+    p.add_argument("--reconstruct", action="store_true",
+                   help="rebuild the snapshot offline from data/NAME/record-facts.yaml "
+                        "(provenance: reconstructed)")
+
+    for name, what in (("audit", "the reference audit: cited vs record, field by field"),
+                       ("claims", "the claims table with sources, verdicts and evidence levels")):
+        p = sub.add_parser(name, help=what)
+        _common(p)
+        p.add_argument("--format", choices=FORMATS, default="table")
+
+    p = sub.add_parser("export", help="machine-readable exports")
+    _common(p)
+    p.add_argument("--format", required=True,
+                   choices=("bibtex", "ris", "csl-json", "claimreview"))
+    p.add_argument("-o", "--output", type=Path, default=None, help="write to FILE (default: stdout)")
+
+    p = sub.add_parser("check", help="validate every input of the review; report all problems")
+    _common(p)
+    p.add_argument("--strict", action="store_true",
+                   help="also fail (exit 1) on a retracted or unresolved source, a major reference "
+                        "error, or a contradicted/unsupported claim without a reviewer note")
+
+    p = sub.add_parser("init", help="start a new review from an article file")
+    _common(p, review=False)
+    p.add_argument("article", type=Path, help="the article: .md, .txt or a saved .html page")
+    p.add_argument("--name", required=True, help="the new review's name (data/NAME/)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing review of that name")
+    p.add_argument("--no-fetch", action="store_true",
+                   help="do not resolve the references now (run `evidence-review fetch` later)")
+    _crossref_opts(p)
+    return parser
+
+
+def _print_problems(problems: list[Problem]) -> None:
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    from evidence_review.cli import commands  # after parsing: --help need not load pandas
+
+    try:
+        return getattr(commands, f"cmd_{args.command}")(args)
+    except InputError as exc:
+        _print_problems(exc.problems)
+        return 2
+    except SnapshotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except EvidenceReviewError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,31 @@
+"""How command results are printed: JSON, CSV or a plain-text table."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def emit(data, fmt: str, frame=None, out=None) -> None:
+    """Print a result as JSON, CSV or a plain-text table."""
+    out = out or sys.stdout
+    if fmt == "json":
+        json.dump(data, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    elif fmt == "csv":
+        frame.to_csv(out, index=False, lineterminator="\n")
+    else:
+        out.write(text_table(frame))
+
+
+def text_table(frame) -> str:
+    """A left-aligned plain-text table; the last column is left unpadded so long text can wrap."""
+    cols = list(frame.columns)
+    cells = [[str(c) for c in cols]] + [["" if v is None else str(v) for v in row]
+                                        for row in frame.itertuples(index=False)]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(cols) - 1)]
+    lines = []
+    for row in cells:
+        padded = [c.ljust(w) for c, w in zip(row[:-1], widths, strict=True)]
+        lines.append("  ".join([*padded, row[-1]]).rstrip())
+    return "\n".join(lines) + "\n"

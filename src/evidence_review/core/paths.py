@@ -1,0 +1,110 @@
+"""Where a review's files live. One review = data/NAME/, refs/NAME/ and reports/NAME/ under a root."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from evidence_review.core.errors import InputError, Problem
+
+DEFAULT_REVIEW = "muscle-spasm"
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The project root: ``EVIDENCE_REVIEW_ROOT``, else the nearest folder above ``start`` with data/."""
+    env = os.environ.get("EVIDENCE_REVIEW_ROOT")
+    if env:
+        return Path(env).resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "data").is_dir() and (folder / "pyproject.toml").is_file():
+            return folder
+    for folder in (here, *here.parents):
+        if (folder / "data").is_dir():
+            return folder
+    return here
+
+
+@dataclass(frozen=True)
+class Review:
+    """The files of one named review under a project root."""
+
+    name: str
+    root: Path
+
+    @classmethod
+    def open(cls, name: str = DEFAULT_REVIEW, root: Path | str | None = None,
+             must_exist: bool = True) -> Review:
+        root = Path(root).resolve() if root else find_root()
+        if not _NAME.match(name):
+            raise InputError(Problem(file=str(name), field="review",
+                                     message="a review name uses lower-case letters, digits, '-', "
+                                             "'.' and '_' only"))
+        review = cls(name=name, root=root)
+        if must_exist and not review.data_dir.is_dir():
+            known = ", ".join(available_reviews(root)) or "none"
+            raise InputError(Problem(file=str(review.data_dir), field="review",
+                                     message=f"no review named '{name}' (known reviews: {known})"))
+        return review
+
+    # inputs a reviewer edits
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data" / self.name
+
+    @property
+    def refs_dir(self) -> Path:
+        return self.root / "refs" / self.name
+
+    @property
+    def article(self) -> Path:
+        return self.data_dir / "article.md"
+
+    @property
+    def claims(self) -> Path:
+        return self.data_dir / "claims.csv"
+
+    @property
+    def sources(self) -> Path:
+        """Per-reference design, evidence level and annotation (reviewer's judgement)."""
+        return self.data_dir / "sources.yaml"
+
+    @property
+    def review_meta(self) -> Path:
+        """Article title, URL, dates, reviewer: the title block of the report."""
+        return self.data_dir / "review.yaml"
+
+    @property
+    def cited_bib(self) -> Path:
+        return self.refs_dir / "cited.bib"
+
+    @property
+    def corrected_bib(self) -> Path:
+        return self.refs_dir / "corrected.bib"
+
+    # the Crossref snapshot (raw responses + manifest)
+    @property
+    def snapshot_dir(self) -> Path:
+        return self.data_dir / "crossref"
+
+    # generated outputs
+    @property
+    def reports_dir(self) -> Path:
+        return self.root / "reports" / self.name
+
+    def rel(self, path: Path) -> str:
+        """A path relative to the root, for messages and outputs (never absolute: nbval compares them)."""
+        try:
+            return str(Path(path).resolve().relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+
+def available_reviews(root: Path) -> list[str]:
+    data = Path(root) / "data"
+    if not data.is_dir():
+        return []
+    return sorted(p.name for p in data.iterdir() if p.is_dir() and (p / "article.md").exists())

@@ -1,0 +1,274 @@
+"""Parse a printed reference list into :class:`CitedReference` fields, keeping printed values.
+
+Each citation style is one parser function; :func:`parse_entry` tries them in order and keeps the
+first that recognises the entry. Nothing is corrected here: the audit compares printed and record.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from evidence_review.intake.references import CitedReference
+
+_LABEL = re.compile(r"^\s*(?:\[(\d+)\]|(\d+)\.)\s+")
+_URL = re.compile(r"\s*(https?://\S+|doi:\s*\S+)\s*$", re.IGNORECASE)
+_DOI_URL = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+# "Family, I. I." or "Family, I." repeated, separated by ", " with "& " before the last one.
+_APA_AUTHOR = re.compile(r"([^,&]+?),\s*((?:[A-Z]\.\s?(?:-?[A-Z]\.\s?)*))(?:,\s*|\s*$)")
+_APA_HEAD = re.compile(r"^(?P<authors>.+?)\s*\((?P<date>(?P<year>\d{4}|n\.d\.)[^)]*)\)\.\s*(?P<rest>.*)$")
+_APA_SOURCE = re.compile(
+    r"^(?P<title>.+?[.?!])\s+(?P<container>[^.]+?),\s*(?P<volume>\d+)"
+    r"(?:\((?P<issue>[^)]+)\))?,\s*(?P<pages>[A-Za-z]?\d+(?:\s*[–-]\s*[A-Za-z]?\d+)?)\.?$"
+)
+
+
+def split_label(entry: str) -> tuple[str | None, str]:
+    """Split "[3] Katzberg, ..." or "3. Katzberg ..." into ("3", "Katzberg, ...")."""
+    match = _LABEL.match(entry)
+    if not match:
+        return None, entry.strip()
+    return match.group(1) or match.group(2), entry[match.end():].strip()
+
+
+def _split_link(body: str) -> tuple[str, str | None, str | None]:
+    """Take a trailing URL or DOI off an entry: (rest, doi_printed, url)."""
+    match = _URL.search(body)
+    if not match:
+        return body.strip(), None, None
+    link = match.group(1)
+    rest = body[: match.start()].strip()
+    if _DOI_URL.match(link):
+        return rest, link, None
+    return rest, None, link
+
+
+def _apa_authors(text: str) -> list[str] | None:
+    text = text.replace("&", "").strip().rstrip(",")
+    found = [f"{m.group(1).strip()}, {m.group(2).strip()}" for m in _APA_AUTHOR.finditer(text)]
+    return found or None
+
+
+def parse_apa(number: str, body: str) -> CitedReference | None:
+    """APA-like: ``Family, I., & Family, I. (2010). Title. Journal, 74(8), 691–696. https://doi.org/...``
+
+    Also recognises the APA web form ``Org. (2019, October). Title. Publisher. URL``.
+    """
+    rest, doi_printed, url = _split_link(body)
+    head = _APA_HEAD.match(rest)
+    if not head:
+        return None
+    ref = CitedReference(number=number, printed=body, doi_printed=doi_printed, url=url,
+                         year=None if head["year"] == "n.d." else head["year"],
+                         date_text=head["date"])
+    authors = _apa_authors(head["authors"])
+    if authors:
+        ref.authors = authors
+    else:
+        ref.organisation = head["authors"].rstrip(".").strip()
+    source = _APA_SOURCE.match(head["rest"])
+    if source:
+        ref.title = source["title"].rstrip(".").strip()
+        ref.container, ref.volume = source["container"].strip(), source["volume"]
+        ref.issue, ref.pages = source["issue"], source["pages"]
+        return ref
+    # A web page: "Title. Publisher." (the title may itself hold a colon but no full stop)
+    parts = [p.strip() for p in re.split(r"(?<=[a-z\)])\.\s+", head["rest"].rstrip(".")) if p.strip()]
+    ref.kind = "web" if url and not doi_printed else "article"
+    if parts:
+        ref.title = parts[0]
+    if len(parts) > 1:
+        ref.publisher = ". ".join(parts[1:])
+    ref.container = ref.organisation
+    return ref
+
+
+# --- Vancouver / AMA (numbered, NLM abbreviations) -------------------------------------------------
+# A DOI anywhere in the entry ("doi:10.x/y", "https://doi.org/10.x/y"), printed broken or not.
+_V_DOI = re.compile(r"(?:\bdoi:\s*|https?://(?:dx\.)?doi\.org/)\S+", re.IGNORECASE)
+_V_URL = re.compile(r"(?:Available (?:from|at):?\s*)?(?<!\S)(https?://\S+)", re.IGNORECASE)
+# "Accessed March 3, 2024." (AMA) and "[cited 2024 Mar 3]" (Vancouver/NLM).
+_V_ACCESSED = re.compile(r"(?:\bAccessed\s+(?P<ama>[^.]+)(?:\.|$)|\[cited\s+(?P<nlm>[^\]]+)\])",
+                         re.IGNORECASE)
+_V_AVAILABLE = re.compile(r"\s*Available (?:from|at):?\s*$", re.IGNORECASE)
+_V_TRAILER = re.compile(r"\s*\b(?:PMID|PMCID):?\s*\S+\.?\s*$", re.IGNORECASE)
+# One Vancouver author as printed: "Lindqvist AB", "van der Berg JH", "O'Brien K", "Smith-Jones P"
+_V_AUTHOR = re.compile(r"^(?:[a-z]+\s)*[A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+)*\s[A-Z]{1,3}$")
+_V_ETAL = re.compile(r",?\s*et al\.?$")
+# "Journal. 2020;12(3):45-67" / "Journal 2020;12:45–67" / "Journal. 2021 Jun;15(2):101-9" / "Journal. 2020."
+_V_SOURCE = re.compile(
+    r"^(?P<container>[^.;]+?)\.?\s+(?P<date>(?P<year>(?:19|20)\d{2})\b[^;:.]*?)"
+    r"(?:;\s*(?P<volume>[A-Za-z]?\d+[A-Za-z]?)?(?:\s*\((?P<issue>[^)]+)\))?)?"
+    r"(?::\s*(?P<pages>[A-Za-z]?\d+[A-Za-z]?(?:\s*[–-]\s*[A-Za-z]?\d+[A-Za-z]?)?))?\.?$"
+)
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+
+
+def _take_links(body: str) -> tuple[str, str | None, str | None]:
+    """Take the DOI and URL out of a Vancouver/AMA entry, wherever they stand: (rest, doi, url)."""
+    doi_printed = url = None
+    doi = _V_DOI.search(body)
+    if doi:
+        doi_printed = doi.group(0).rstrip(".")
+        body = body[: doi.start()] + body[doi.end():]
+    link = _V_URL.search(body)
+    if link:
+        url = link.group(1).rstrip(".")
+        body = body[: link.start()] + body[link.end():]
+    return _V_AVAILABLE.sub("", body.strip()).strip().rstrip("."), doi_printed, url
+
+
+def _take_accessed(body: str) -> tuple[str, str | None]:
+    match = _V_ACCESSED.search(body)
+    if not match:
+        return body, None
+    rest = (body[: match.start()] + body[match.end():]).strip()
+    return re.sub(r"\s{2,}", " ", rest), (match["ama"] or match["nlm"]).strip()
+
+
+def _vancouver_authors(text: str) -> list[str] | None:
+    """The author list as "Family, AB" items, or None when the text is not one (a group author).
+
+    Family names and initials are kept as printed; only the space between them becomes the ", " that
+    :class:`CitedReference` uses for every style, so the audit and BibTeX can tell family from given
+    names. A printed "et al" stays as the last item: it says the list was cut short.
+    """
+    text = text.strip()
+    etal = _V_ETAL.search(text)
+    names = [n.strip() for n in _V_ETAL.sub("", text).split(",") if n.strip()]
+    if not names or not all(_V_AUTHOR.match(n) for n in names):
+        return None
+    authors = [", ".join(n.rsplit(" ", 1)) for n in names]
+    return authors + ([etal.group(0).strip(" ,")] if etal else [])
+
+
+def _segments(text: str) -> list[str]:
+    """Split at '. ', '? ', '! ': Vancouver initials and journal abbreviations carry no full stops."""
+    return [p.strip() for p in re.split(r"(?<=[.?!])\s+", text) if p.strip()]
+
+
+def _journal_source(parts: list[str]) -> tuple[int, re.Match[str]] | None:
+    """Find the trailing "Journal. 2020;12(3):45-67" segments: (index where they start, match)."""
+    for k in (len(parts) - 1, len(parts) - 2):
+        if k >= 2:
+            match = _V_SOURCE.match(" ".join(parts[k:]))
+            if match and (match["volume"] or match["pages"]):
+                return k, match
+    return None
+
+
+_NLM_PUBLISHER = re.compile(r"^(?:[^:;.]+:\s*)?(?P<publisher>[^:;]+);\s*(?P<date>.+)$")
+
+
+def parse_vancouver(number: str, body: str) -> CitedReference | None:
+    """Vancouver/AMA: ``Family AB, Family CD. Title. Journal. 2020;12(3):45-67. doi:10.xxx``.
+
+    Also ``... Journal 2020;12:45–67.``, NLM web entries (``Title [Internet]. Place: Publisher; 2023
+    [cited 2024 Feb 12]. Available from: URL``) and AMA web entries (``Title. Published 2022.
+    Accessed March 3, 2024. URL``). A source with a URL and no DOI gets kind "web". Values are kept
+    as printed. Returns None for an entry of another style.
+    """
+    text, doi_printed, url = _take_links(_V_TRAILER.sub("", body))
+    if _APA_HEAD.match(text):
+        return None  # "Family, I. (2010). ..." is APA: Vancouver never prints the year after the authors
+    text, accessed = _take_accessed(text)
+    parts = _segments(text.strip())
+    if len(parts) < 2:
+        return None
+    head = parts[0].rstrip(".")
+    authors = _vancouver_authors(head)
+    ref = CitedReference(number=number, printed=body, doi_printed=doi_printed, url=url, accessed=accessed)
+    if authors:
+        ref.authors = authors
+    else:
+        ref.organisation = head
+    found = _journal_source(parts)
+    end = found[0] if found else 2
+    # "[Internet]" is the NLM medium designator, not part of the title.
+    ref.title = re.sub(r"\s*\[Internet\]\s*$", "", " ".join(parts[1:end]).rstrip(".")).strip()
+    if found:
+        source = found[1]
+        ref.container, ref.date_text, ref.year = source["container"].strip(), source["date"].strip(), \
+            source["year"]
+        ref.volume, ref.issue, ref.pages = source["volume"], source["issue"], source["pages"]
+        return ref
+    return _vancouver_other(ref, " ".join(parts[2:]), bool(authors))
+
+
+def _vancouver_other(ref: CitedReference, tail: str, has_authors: bool) -> CitedReference | None:
+    """Finish a Vancouver/AMA entry that is not a journal article (a web page, a report)."""
+    tail = tail.strip().rstrip(".")
+    year = _YEAR.search(tail)
+    if not (has_authors or ref.url or ref.doi_printed) or not (year or ref.accessed):
+        return None  # too little shape to call it a Vancouver entry
+    publisher = _NLM_PUBLISHER.match(tail)
+    if publisher:
+        ref.publisher, tail = publisher["publisher"].strip(), publisher["date"].strip()
+    ref.year = year.group(0) if year else None
+    ref.date_text = tail or None
+    ref.kind = "web" if ref.url and not ref.doi_printed else "article"
+    ref.container = ref.organisation
+    return ref
+
+
+# Style name -> parser. parse_entry tries the list's detected style first, then the others in order.
+STYLES: dict[str, Callable[[str, str], CitedReference | None]] = {
+    "apa": parse_apa,
+    "vancouver": parse_vancouver,
+}
+PARSERS: list[Callable[[str, str], CitedReference | None]] = list(STYLES.values())
+
+
+def detect_style(entries: list[str]) -> str:
+    """The citation style most entries of a list are written in: "apa", "ama", "vancouver" or "unknown".
+
+    AMA is Vancouver with ``doi:`` and ``Accessed <date>``; both are parsed by :func:`parse_vancouver`.
+    """
+    counts: dict[str, int] = {}
+    for entry in entries:
+        _, body = split_label(entry)
+        for name, parser in STYLES.items():
+            if parser("0", body) is not None:
+                counts[name] = counts.get(name, 0) + 1
+                break
+    if not counts:
+        return "unknown"
+    style = max(counts, key=lambda k: (counts[k], -list(STYLES).index(k)))
+    if style == "vancouver" and any(re.search(r"\bdoi:|\bAccessed\s", e) for e in entries):
+        return "ama"
+    return style
+
+
+def _ordered_parsers(style: str | None) -> list[Callable[[str, str], CitedReference | None]]:
+    first = STYLES.get("vancouver" if style == "ama" else style or "")
+    return [first, *(p for p in PARSERS if p is not first)] if first else list(PARSERS)
+
+
+def parse_entry(entry: str, fallback_number: str | None = None, style: str | None = None) -> CitedReference:
+    """Parse one printed entry; an unrecognised entry keeps its text, link and number only.
+
+    Parameters
+    ----------
+    entry : the entry as printed, with or without its "[3]" / "3." label.
+    fallback_number : the number to use when the entry carries no label.
+    style : a style name of :data:`STYLES` (or "ama") to try first; the others are tried after it.
+    """
+    number, body = split_label(entry)
+    number = number or fallback_number or "?"
+    for parser in _ordered_parsers(style):
+        ref = parser(number, body)
+        if ref is not None:
+            return ref
+    rest, doi_printed, url = _split_link(body)
+    return CitedReference(number=number, printed=body, doi_printed=doi_printed, url=url,
+                          kind="web" if url and not doi_printed else "article")
+
+
+def parse_list(entries: list[str]) -> list[CitedReference]:
+    """Parse a whole printed reference list (numbered in order when entries carry no label).
+
+    The list's style is detected once (:func:`detect_style`) and tried first for every entry, so an
+    entry that two styles could read is read the way its neighbours are.
+    """
+    style = detect_style(entries)
+    return [parse_entry(e, fallback_number=str(i), style=style) for i, e in enumerate(entries, start=1)]

@@ -1,0 +1,156 @@
+"""A review's metadata (review.yaml) and the files derived from its article.
+
+Derived files (``refs/NAME/cited.bib``, ``data/NAME/candidates.csv``) are rebuilt from
+``article.md`` by :func:`prepare`; the reviewer's own files (``claims.csv``, ``sources.yaml``,
+``quality.yaml``) are never rewritten here: a missing claims table is scaffolded, an existing one
+is left alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evidence_review.core.datafile import read_yaml
+from evidence_review.core.errors import InputError, Problem
+from evidence_review.core.paths import Review
+from evidence_review.intake import article as article_mod
+from evidence_review.intake import citedbib as bib
+from evidence_review.intake import reflist
+from evidence_review.intake.references import CitedReference
+
+
+@dataclass
+class ReviewMeta:
+    """The title block of a review and how its article is read."""
+
+    title: str
+    site: str | None = None
+    url: str | None = None
+    last_updated: dt.date | None = None
+    reviewed: dt.date | None = None
+    version: str = "draft"
+    reviewers: str | None = None
+    citation_style: str = "apa"
+    non_claim_sections: list[str] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+def _date(value: Any, path: Path, key: str) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise InputError(Problem(file=path.name, field=key,
+                                 message=f"{value!r} is not a date (YYYY-MM-DD)")) from None
+
+
+def load_meta(review: Review) -> ReviewMeta:
+    """Read ``data/NAME/review.yaml`` (a missing file gives defaults taken from article.md)."""
+    path = review.review_meta
+    raw: dict[str, Any] = {}
+    if path.is_file():
+        raw = read_yaml(path, review.rel(path)) or {}
+        if not isinstance(raw, dict):
+            raise InputError(Problem(file=review.rel(path), message="expected a mapping at top level"))
+    art = raw.get("article") or {}
+    rev = raw.get("review") or {}
+    title = art.get("title")
+    if not title and review.article.is_file():
+        title = article_mod.load(review.article).title
+    return ReviewMeta(
+        title=title or review.name,
+        site=art.get("site"),
+        url=art.get("url"),
+        last_updated=_date(art.get("last_updated"), path, "article.last_updated"),
+        reviewed=_date(rev.get("reviewed"), path, "review.reviewed"),
+        version=str(rev.get("version", "draft")),
+        reviewers=rev.get("reviewers"),
+        citation_style=art.get("citation_style", "apa"),
+        non_claim_sections=list(art.get("non_claim_sections") or []),
+        raw=raw,
+    )
+
+
+def load_article(review: Review) -> article_mod.Article:
+    return article_mod.load(review.article)
+
+
+def cited_references(review: Review) -> list[CitedReference]:
+    """The reference list as printed, parsed from article.md."""
+    return reflist.parse_list(load_article(review).references)
+
+
+def claim_candidates(review: Review) -> list[article_mod.Candidate]:
+    meta = load_meta(review)
+    art = load_article(review)
+    skip = set(meta.non_claim_sections)
+    kept = [c for c in article_mod.candidates(art) if c.section not in skip]
+    return kept
+
+
+CANDIDATE_COLUMNS = ["id", "section", "markers", "is_item", "text"]
+
+
+def candidates_csv(candidates: list[article_mod.Candidate]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CANDIDATE_COLUMNS)
+    for c in candidates:
+        writer.writerow([c.id, c.section, ";".join(c.markers), str(c.is_item).lower(), c.text])
+    return buf.getvalue()
+
+
+def prepare(review: Review) -> list[Path]:
+    """Rebuild the files derived from article.md; scaffold claims.csv only when it is missing.
+
+    Returns the paths written. Writing is skipped when the content is unchanged, so a build leaves
+    a clean git tree.
+    """
+    written: list[Path] = []
+    refs = cited_references(review)
+    tmp = review.cited_bib.with_suffix(".bib.tmp")
+    bib.write_cited(refs, tmp, review.name)
+    if _replace_if_changed(tmp, review.cited_bib):
+        written.append(review.cited_bib)
+    cands = claim_candidates(review)
+    target = review.data_dir / "candidates.csv"
+    text = candidates_csv(cands)
+    if not target.is_file() or target.read_text(encoding="utf-8") != text:
+        target.write_text(text, encoding="utf-8")
+        written.append(target)
+    if not review.claims.exists():
+        from evidence_review.appraisal.claims import scaffold  # local: claims imports review helpers
+
+        review.claims.write_text(scaffold(cands), encoding="utf-8")
+        written.append(review.claims)
+    return written
+
+
+def _replace_if_changed(tmp: Path, target: Path) -> bool:
+    new = tmp.read_bytes()
+    if target.is_file() and target.read_bytes() == new:
+        tmp.unlink()
+        return False
+    tmp.replace(target)
+    return True
+
+
+def article_from_original(review: Review) -> str:
+    """The markdown body derived from the page as received, cut where review.yaml says."""
+    meta = load_meta(review)
+    art = meta.raw.get("article") or {}
+    original = review.data_dir / art.get("original", "article.original.txt")
+    for key in ("body_start", "body_end"):
+        if not art.get(key):
+            raise InputError(Problem(file=review.rel(review.review_meta), field=f"article.{key}",
+                                     message="needed to cut the article body from the page"))
+    page = original.read_text(encoding="utf-8")
+    return article_mod.page_to_markdown(page, art["body_start"], art["body_end"], title=meta.title)

@@ -1,0 +1,263 @@
+"""Resolve each reference as cited to one Crossref record, and say how and why.
+
+The order of attempts, for a reference with a printed DOI:
+
+1. the normalised DOI, fetched in one batch with the others (``client.get_works``);
+2. on a 404, the registration agency is asked once (a DataCite DOI is not an error);
+3. when the DOI is invalid or unknown, the repairs of :func:`evidence_review.records.doi.candidates`;
+4. a bibliographic query (cited authors, title, journal, year).
+
+Every record reached by 1, 3 or 4 is accepted only when :func:`match_score` reaches the threshold
+*and* the title, the first author and the year each match on their own: a DOI that resolves to a
+different paper is never accepted, however valid it is. The network is only reached through the
+client object passed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+from evidence_review.audit.fields import family_matches, record_family, title_similarity
+from evidence_review.intake.references import CitedReference
+from evidence_review.records.csl import from_crossref
+from evidence_review.records.doi import as_clause, candidates, diagnose, is_valid, normalise
+
+# match_score = 0.5 * title + 0.3 * authors + 0.2 * year, each part in [0, 1].
+# 0.85 lets through what a printed reference usually gets wrong about the right paper (title case,
+# a dropped subtitle, name particles, the online-first year: title 1, authors 1, year 0.5 -> 0.9),
+# and rejects a different paper by the same authors in the same year (title ~0.3 -> ~0.65) or
+# a same-titled paper by other authors (authors 0 -> 0.7).
+MATCH_THRESHOLD = 0.85
+TITLE_MINIMUM = 0.85  # the title must match on its own, too
+VOLATILE = ("score", "indexed", "deposited", "is-referenced-by-count", "reference-count")
+
+
+class WorksClient(Protocol):
+    """What resolve needs of :class:`evidence_review.records.crossref.CrossrefClient`."""
+
+    def get_works(self, dois: list[str], refresh: bool = False) -> dict[str, Any]: ...
+    def query_bibliographic(self, text: str, rows: int = 5) -> list[dict]: ...
+    def agency(self, doi: str) -> str | None: ...
+
+
+@dataclass
+class Resolution:
+    """How one reference was resolved: what the snapshot's ``references`` entry holds."""
+
+    ref: str
+    status: str  # "matched" | "repaired" | "not-found" | "not-in-crossref" | "error"
+    doi: str | None  # the DOI used (normalised), None when nothing was accepted
+    doi_cited: str | None  # the printed DOI, normalised (may be invalid)
+    reason: str  # one sentence saying how, or why not
+    score: float | None = None
+    agency: str | None = None
+    message: dict | None = field(default=None, repr=False)  # the accepted record, to store
+
+    def to_dict(self) -> dict:
+        """The snapshot ``references`` entry (the record itself is stored separately)."""
+        out = asdict(self)
+        out.pop("message")
+        return out
+
+
+def _years(message: dict) -> set[int]:
+    csl = from_crossref(message)
+    return {d["date-parts"][0][0] for k in ("issued", "published-print", "published-online")
+            if (d := csl.get(k)) and d["date-parts"][0]}
+
+
+def _cited_families(cited: CitedReference) -> list[str]:
+    return [a.partition(",")[0].strip() for a in cited.authors if "et al" not in a.lower()]
+
+
+def _parts(cited: CitedReference, message: dict) -> tuple[float, float, float]:
+    """(title, authors, year) agreement, each in [0, 1]."""
+    csl = from_crossref(message)
+    title = title_similarity(cited.title, csl.get("title"), csl.get("title-short"))
+    record = [record_family(a) for a in csl.get("author", [])]
+    families = _cited_families(cited)
+    if families and record:
+        first = 1.0 if family_matches(families[0], record[0]) else 0.0
+        shared = sum(any(family_matches(f, r) for r in record) for f in families)
+        authors = 0.6 * first + 0.4 * shared / max(len(families), len(record))
+    else:
+        authors = 0.5  # nothing to compare: neither for nor against
+    year = _cited_year(cited)
+    years = _years(message)
+    if year is None or not years:
+        year_part = 0.5
+    else:
+        year_part = 1.0 if year in years else 0.5 if any(abs(year - y) == 1 for y in years) else 0.0
+    return title, authors, year_part
+
+
+def _cited_year(cited: CitedReference) -> int | None:
+    text = cited.year or cited.date_text or ""
+    digits = "".join(c for c in text if c.isdigit())[:4]
+    return int(digits) if len(digits) == 4 else None
+
+
+def match_score(cited: CitedReference, message: dict) -> float:
+    """How well a Crossref record matches a reference as cited, from 0 to 1.
+
+    ``0.5 * title + 0.3 * authors + 0.2 * year``. Title: 1 for the same title ignoring case and
+    punctuation or the title without its subtitle, else the similarity of the two. Authors:
+    ``0.6`` for the first author's family name plus ``0.4`` times the share of family names in
+    common. Year: 1 when the cited year is the print, online-first or issued year, 0.5 when one
+    year off (or unknown), else 0. See :data:`MATCH_THRESHOLD` for the acceptance threshold.
+    """
+    title, authors, year = _parts(cited, message)
+    return round(0.5 * title + 0.3 * authors + 0.2 * year, 3)
+
+
+def accepts(cited: CitedReference, message: dict, threshold: float = MATCH_THRESHOLD) -> bool:
+    """Whether a record is the cited work: score, title, first author and year all agree."""
+    title, authors, year = _parts(cited, message)
+    families = _cited_families(cited)
+    first_ok = not families or authors >= 0.6
+    return (match_score(cited, message) >= threshold and title >= TITLE_MINIMUM and first_ok
+            and year >= 0.5)
+
+
+def _agreement(cited: CitedReference, message: dict) -> str:
+    """'matches the cited authors, year and title (score 0.90; the year is one off)'."""
+    _, _, year = _parts(cited, message)
+    note = "; the cited year is one off" if year == 0.5 and _cited_year(cited) else ""
+    return (f"matches the cited authors, year and title (score "
+            f"{match_score(cited, message):.2f}{note})")
+
+
+def _describe(message: dict) -> str:
+    csl = from_crossref(message)
+    first = (csl.get("author") or [{}])[0]
+    who = first.get("family") or first.get("literal") or "no author"
+    return f"'{csl.get('title', 'untitled')}' ({who})"
+
+
+def _strip_volatile(message: dict) -> dict:
+    return {k: v for k, v in message.items() if k not in VOLATILE}
+
+
+def _query_text(cited: CitedReference) -> str:
+    """The bibliographic query: cited authors, title, journal and year."""
+    return " ".join(filter(None, [", ".join(_cited_families(cited)), cited.title,
+                                  cited.container, cited.year]))
+
+
+def _by_query(cited: CitedReference, client: WorksClient,
+              threshold: float) -> tuple[dict | None, str]:
+    """The best bibliographic match above the threshold, or None with a sentence saying why."""
+    items = client.query_bibliographic(_query_text(cited), rows=5)
+    scored = sorted(((match_score(cited, m), m) for m in items if m.get("DOI")),
+                    key=lambda pair: -pair[0])
+    for _score, message in scored:
+        if accepts(cited, message, threshold):
+            return message, (f"a bibliographic query found {normalise(message['DOI'])}, a "
+                             f"record that {_agreement(cited, message)}")
+    if not scored:
+        return None, "a bibliographic query returned no works"
+    best, message = scored[0]
+    return None, (f"a bibliographic query returned {len(scored)} works, none acceptable (best "
+                  f"{normalise(message['DOI'])} {_describe(message)} scores {best:.2f}, "
+                  f"threshold {threshold})")
+
+
+def resolve_references(cited_refs: list[CitedReference], client: WorksClient,
+                       threshold: float = MATCH_THRESHOLD) -> dict[str, Resolution]:
+    """Resolve every reference to at most one Crossref record.
+
+    Parameters
+    ----------
+    cited_refs : list of CitedReference
+        The article's reference list.
+    client : CrossrefClient-like
+        Provides ``get_works``, ``query_bibliographic`` and ``agency`` (see :class:`WorksClient`).
+    threshold : float
+        The :func:`match_score` a record must reach to be accepted.
+
+    Returns
+    -------
+    dict
+        Reference number -> :class:`Resolution`; ``Resolution.message`` holds the accepted record
+        (volatile fields removed) for the snapshot. See :func:`records`.
+    """
+    printed = {r.number: normalise(r.doi_printed) for r in cited_refs if r.doi_printed}
+    valid = sorted({d for d in printed.values() if is_valid(d)})
+    outcomes = client.get_works(valid) if valid else {}
+    return {r.number: _resolve_one(r, printed.get(r.number), outcomes, client, threshold)
+            for r in cited_refs}
+
+
+def _resolve_one(cited: CitedReference, doi: str | None, outcomes: dict, client: WorksClient,
+                 threshold: float) -> Resolution:
+    """One reference: its printed DOI, then DOI repairs, then a bibliographic query."""
+    def result(status: str, reason: str, message: dict | None = None,
+               agency: str | None = None) -> Resolution:
+        used = normalise(message["DOI"]) if message else None
+        score = match_score(cited, message) if message else None
+        return Resolution(cited.number, status, used, doi, reason, score, agency,
+                          _strip_volatile(message) if message else None)
+
+    if not doi:
+        if cited.kind == "web":
+            return result("not-in-crossref", "A web page without a DOI; Crossref holds no record "
+                                             "of it, so it was not looked up.")
+        message, why = _by_query(cited, client, threshold)
+        return result("matched" if message else "not-found", f"No DOI is printed; {why}.",
+                      message)
+
+    steps: list[str] = []
+    if is_valid(doi):
+        outcome = outcomes.get(doi)
+        status = getattr(outcome, "status", "error")
+        if status == "error":
+            return result("error", f"Crossref could not be asked about {doi}: "
+                                   f"{getattr(outcome, 'reason', None) or 'no answer'}.")
+        if status == "ok":
+            if accepts(cited, outcome.message, threshold):
+                return result("matched", f"The printed DOI resolves to a record that "
+                                         f"{_agreement(cited, outcome.message)}.",
+                              outcome.message)
+            steps.append(f"the printed DOI resolves to a different work "
+                         f"{_describe(outcome.message)}")
+        else:
+            agency = getattr(outcome, "agency", None) or client.agency(doi)
+            if agency and agency.lower() != "crossref":
+                return result("not-in-crossref", f"The printed DOI is registered with {agency}, "
+                                                 f"not Crossref, so no Crossref record exists.",
+                              agency=agency)
+            steps.append("the printed DOI is not known to Crossref")
+    else:
+        problem = as_clause(diagnose(cited.doi_printed or doi)[0])
+        steps.append(f"the printed DOI is invalid ({problem})")
+
+    message, why = _by_candidates(cited, doi, client, threshold)
+    steps.append(why)
+    if message is None:
+        message, why = _by_query(cited, client, threshold)
+        steps.append(why)
+    reason = "; ".join(steps)
+    reason = reason[0].upper() + reason[1:] + "."
+    return result("repaired" if message else "not-found", reason, message)
+
+
+def _by_candidates(cited: CitedReference, doi: str, client: WorksClient,
+                   threshold: float) -> tuple[dict | None, str]:
+    """The first rule-based DOI repair whose record is the cited work."""
+    proposals = candidates(cited.doi_printed or doi)
+    if not proposals:
+        return None, "no repair of the DOI could be proposed"
+    outcomes = client.get_works(proposals)
+    for proposal in proposals:
+        outcome = outcomes.get(proposal)
+        if getattr(outcome, "status", None) == "ok" and accepts(cited, outcome.message,
+                                                                threshold):
+            return outcome.message, (f"the repaired DOI {proposal} resolves to a record that "
+                                     f"{_agreement(cited, outcome.message)}")
+    return None, f"no proposed repair ({', '.join(proposals)}) resolves to the cited work"
+
+
+def records(resolutions: dict[str, Resolution]) -> dict[str, dict]:
+    """The accepted records by normalised DOI, to store in the snapshot's works/."""
+    return {r.doi: r.message for r in resolutions.values() if r.doi and r.message}

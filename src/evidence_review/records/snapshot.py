@@ -1,0 +1,408 @@
+"""The Crossref snapshot of one review: raw answers per DOI plus a manifest, committed and dated.
+
+Layout (other modules and the notebooks rely on it)::
+
+    data/<review>/crossref/
+        manifest.json                       # what, when, from where, sha256 of every work file
+        works/10.1111_ene.13799.json        # {"status": "ok", "message-type": "work", ...}
+
+A work file's name is the normalised DOI with "/" turned into "_" and every other character outside
+``[a-z0-9._;()-]`` percent-encoded. Two DOIs differing only by "/" versus "_" would share a name;
+the writer refuses such a pair rather than let one overwrite the other.
+
+Writing is all-or-nothing: the new snapshot is built next to the old one and swapped in with one
+atomic rename, so a writer killed at any moment leaves either the old snapshot or the new one,
+each consistent with its manifest. Loading checks every file against the manifest's sha256.
+"""
+
+from __future__ import annotations
+
+import copy
+import ctypes
+import ctypes.util
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evidence_review.core.errors import SnapshotError
+from evidence_review.records.doi import normalise
+
+__all__ = ["Snapshot", "write_snapshot", "merge", "stable_message", "safe_name",
+           "VOLATILE_FIELDS", "REFERENCE_STATUSES", "PROVENANCES"]
+
+log = logging.getLogger(__name__)
+
+SCHEMA = 1
+MANIFEST = "manifest.json"
+WORKS_DIR = "works"
+PROVENANCES = ("reconstructed", "crossref-api")
+REFERENCE_STATUSES = ("matched", "repaired", "not-found", "not-in-crossref", "error")
+# Fields Crossref changes without the work changing: never let them reach what nbval compares.
+VOLATILE_FIELDS = ("indexed", "deposited", "is-referenced-by-count", "score", "reference-count",
+                   "references-count")
+_SAFE = re.compile(r"[a-z0-9._;()-]")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_GOOD = ("matched", "repaired")
+
+
+def safe_name(doi: str) -> str:
+    """The file stem of a DOI: normalised, "/" → "_", anything else unusual percent-encoded.
+
+    >>> safe_name("https://doi.org/10.1111/ENE.13799")
+    '10.1111_ene.13799'
+    >>> safe_name("10.1002/(SICI)1097-4636(199706)35:4<1::AID>3.0.CO;2-X")
+    '10.1002_(sici)1097-4636(199706)35%3A4%3C1%3A%3Aaid%3E3.0.co;2-x'
+    """
+    out = []
+    for char in normalise(doi):
+        if char == "/":
+            out.append("_")
+        elif _SAFE.fullmatch(char):
+            out.append(char)
+        else:
+            out.extend(f"%{byte:02X}" for byte in char.encode("utf-8"))
+    return "".join(out)
+
+
+def stable_message(message: Mapping[str, Any]) -> dict:
+    """A copy of a work message without the fields that change on every Crossref run."""
+    return {k: copy.deepcopy(v) for k, v in message.items() if k not in VOLATILE_FIELDS}
+
+
+def work_envelope(message: Mapping[str, Any], version: str = "1.0.0") -> dict:
+    """Wrap a work message the way ``/works/{doi}`` does."""
+    return {"status": "ok", "message-type": "work", "message-version": version,
+            "message": dict(message)}
+
+
+@dataclass
+class Snapshot:
+    """A loaded, verified snapshot (use :meth:`load`)."""
+
+    directory: Path
+    manifest: dict
+    _works: dict[str, dict] = field(repr=False)
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike) -> Snapshot:
+        """Read a snapshot and check every work file against the manifest.
+
+        Raises
+        ------
+        SnapshotError
+            Naming the file, when the manifest or a work file is missing, not JSON, not a work
+            envelope for its DOI, or does not match the sha256 recorded in the manifest.
+        """
+        directory = Path(directory)
+        manifest = _read_manifest(directory)
+        works = {}
+        for doi, entry in manifest["works"].items():
+            works[normalise(doi)] = _read_work(directory, doi, entry)
+        return cls(directory=directory, manifest=manifest, _works=works)
+
+    @property
+    def provenance(self) -> str:
+        return self.manifest["provenance"]
+
+    @property
+    def retrieved(self) -> str:
+        return self.manifest["retrieved"]
+
+    @property
+    def references(self) -> dict[str, dict]:
+        return self.manifest["references"]
+
+    def work(self, doi: str) -> dict | None:
+        """The work message of a DOI (any printed form), or None."""
+        return self._works.get(normalise(doi))
+
+    def works(self) -> dict[str, dict]:
+        """Every work message, keyed by normalised DOI."""
+        return dict(self._works)
+
+
+def merge(previous: Snapshot | None, works: Mapping[str, dict],
+          references: Mapping[str, dict]) -> tuple[dict[str, dict], dict[str, dict], list[str]]:
+    """Keep the previous good record of every reference whose refresh failed.
+
+    A reference now in status ``error`` that was ``matched`` or ``repaired`` in ``previous``
+    gets its old entry and work back, with a reason saying so.
+
+    Returns
+    -------
+    works, references, kept
+        The merged works and references, and the reference numbers kept from ``previous``.
+    """
+    works = {normalise(k): v for k, v in works.items()}
+    references = {str(k): dict(v) for k, v in references.items()}
+    kept: list[str] = []
+    if previous is None:
+        return works, references, kept
+    for number, ref in references.items():
+        old = previous.references.get(number)
+        if ref.get("status") != "error" or not old or old.get("status") not in _GOOD:
+            continue
+        message = previous.work(old["doi"]) if old.get("doi") else None
+        if message is None:
+            continue
+        works.setdefault(normalise(old["doi"]), message)
+        why = (ref.get("reason") or "no reason given").rstrip(".")
+        references[number] = {**old, "reason": f"Refresh failed ({why}); kept the record "
+                                                 f"retrieved {previous.retrieved}."}
+        kept.append(number)
+    return works, references, kept
+
+
+def write_snapshot(directory: str | os.PathLike, works: Mapping[str, dict],
+                   references: Mapping[str, dict], *, provenance: str, retrieved: str,
+                   base_url: str, client: str, note: str = "", review: str | None = None,
+                   mailto_used: bool = False, keep_previous: bool = True) -> Snapshot:
+    """Write a snapshot atomically: all of it, or (if interrupted) none of it.
+
+    Parameters
+    ----------
+    directory : path
+        ``data/<review>/crossref``.
+    works : mapping of DOI to work message
+        Every message must be a dict whose ``DOI`` normalises to its key.
+    references : mapping of reference number to entry
+        ``{"status", "doi", "doi_cited", "reason"}`` per reference of the article.
+    provenance : {"reconstructed", "crossref-api"}
+    retrieved : str
+        ``YYYY-MM-DD``.
+    base_url, client : str
+        Where the answers came from and what asked (no credentials).
+    note : str
+        Free text for the manifest.
+    review : str, optional
+        Review name; default: the name of ``directory``'s parent.
+    mailto_used : bool
+        Whether the polite-pool contact address was sent.
+    keep_previous : bool
+        Keep the previous good record of references whose refresh failed (see :func:`merge`).
+
+    Returns
+    -------
+    Snapshot
+        The snapshot as written, re-read and verified.
+    """
+    directory = Path(directory)
+    _check_header(provenance, retrieved)
+    previous = _previous(directory) if keep_previous else None
+    works, references, kept = merge(previous, works, references)
+    _check_works(works)
+    _check_references(references)
+    if kept:
+        note = (note + " " if note else "") + (
+            f"Refresh failed for reference(s) {', '.join(kept)}; their previous records were kept.")
+    manifest = {"schema": SCHEMA, "review": review or directory.parent.name,
+                "provenance": provenance, "retrieved": retrieved, "base_url": base_url,
+                "client": client, "mailto_used": bool(mailto_used), "note": note,
+                "works": {}, "references": references}
+    staging = _fresh_sibling(directory, "staging")
+    try:
+        _build(staging, works, manifest)
+        _carry_over_extras(directory, staging)
+        _swap_in(staging, directory)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # after a swap this is the old snapshot
+    return Snapshot.load(directory)
+
+
+# ---- writing ------------------------------------------------------------------------------------
+def _build(staging: Path, works: dict[str, dict], manifest: dict) -> None:
+    """Write every work file, then the manifest (temp file + os.replace), into ``staging``."""
+    (staging / WORKS_DIR).mkdir(parents=True)
+    owners: dict[str, str] = {}
+    for doi in sorted(works):
+        rel = f"{WORKS_DIR}/{safe_name(doi)}.json"
+        if owners.setdefault(rel, doi) != doi:
+            raise SnapshotError(f"{doi} and {owners[rel]} would share the file {rel}")
+        data = _dumps(work_envelope(works[doi]))
+        _write_durably(staging / rel, data)
+        manifest["works"][doi] = {"file": rel, "sha256": hashlib.sha256(data).hexdigest()}
+    _fsync_dir(staging / WORKS_DIR)
+    tmp = staging / f".{MANIFEST}.tmp"
+    _write_durably(tmp, _dumps(manifest))
+    os.replace(tmp, staging / MANIFEST)
+    _fsync_dir(staging)
+
+
+def _swap_in(staging: Path, directory: Path) -> None:
+    """Make ``staging`` the snapshot in one step; ``staging`` then holds the old one (if any)."""
+    if not directory.exists():
+        os.rename(staging, directory)
+    elif not _exchange(staging, directory):
+        # No atomic exchange on this system: two renames, with a short window in which the old
+        # snapshot sits under a hidden name (Snapshot.load points there if a crash hits it).
+        parked = _fresh_sibling(directory, "previous")
+        os.rename(directory, parked)
+        os.rename(staging, directory)
+        shutil.rmtree(parked, ignore_errors=True)
+    _fsync_dir(directory.parent)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two directories (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                          ctypes.c_uint]
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    log.debug("renameat2 exchange unavailable: %s", os.strerror(ctypes.get_errno()))
+    return False
+
+
+def _fresh_sibling(directory: Path, purpose: str) -> Path:
+    """A hidden working directory next to ``directory``; leftovers of dead writers are removed."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    for old in directory.parent.glob(f".{directory.name}.*-*"):
+        pid = old.name.rsplit("-", 1)[-1]
+        if old.name.endswith(f".staging-{pid}") and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    path = directory.parent / f".{directory.name}.{purpose}-{os.getpid()}"
+    shutil.rmtree(path, ignore_errors=True)
+    return path
+
+
+def _carry_over_extras(directory: Path, staging: Path) -> None:
+    """Keep files a person put next to the snapshot (a README, say)."""
+    if not directory.is_dir():
+        return
+    for item in directory.iterdir():
+        if item.name in (MANIFEST, WORKS_DIR) or item.name.startswith("."):
+            continue
+        if item.is_dir():
+            shutil.copytree(item, staging / item.name)
+        else:
+            shutil.copy2(item, staging / item.name)
+
+
+def _previous(directory: Path) -> Snapshot | None:
+    if not (directory / MANIFEST).exists():
+        return None
+    try:
+        return Snapshot.load(directory)
+    except SnapshotError as exc:
+        log.warning("The previous snapshot is unreadable and will be replaced: %s", exc)
+        return None
+
+
+def _dumps(obj: Any) -> bytes:
+    return (json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8")
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems cannot sync a directory; the rename is still atomic
+    finally:
+        os.close(fd)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+# ---- validation ---------------------------------------------------------------------------------
+def _check_header(provenance: str, retrieved: str) -> None:
+    if provenance not in PROVENANCES:
+        raise SnapshotError(f"provenance must be one of {', '.join(PROVENANCES)}, "
+                            f"not {provenance!r}")
+    if not _DATE.match(retrieved):
+        raise SnapshotError(f"retrieved must be a date like 2026-05-09, not {retrieved!r}")
+
+
+def _check_works(works: Mapping[str, Any]) -> None:
+    for doi, message in works.items():
+        if not isinstance(message, dict):
+            raise SnapshotError(f"the record for {doi} is not a work message (a dict)")
+        if normalise(str(message.get("DOI", ""))) != normalise(doi):
+            raise SnapshotError(f"the record filed under {doi} is for DOI "
+                                f"{message.get('DOI')!r}")
+
+
+def _check_references(references: Mapping[str, Any]) -> None:
+    for number, ref in references.items():
+        status = ref.get("status") if isinstance(ref, dict) else None
+        if status not in REFERENCE_STATUSES:
+            raise SnapshotError(f"reference {number}: status must be one of "
+                                f"{', '.join(REFERENCE_STATUSES)}, not {status!r}")
+
+
+# ---- reading ------------------------------------------------------------------------------------
+def _read_manifest(directory: Path) -> dict:
+    path = directory / MANIFEST
+    if not path.is_file():
+        parked = sorted(directory.parent.glob(f".{directory.name}.previous-*"))
+        hint = (f"; an interrupted write left the previous snapshot in {parked[0]}: rename it "
+                f"back to {directory.name}" if parked else "; run `evidence-review fetch`")
+        raise SnapshotError(f"{path}: no snapshot manifest{hint}")
+    try:
+        manifest = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SnapshotError(f"{path}: not readable JSON ({exc})") from exc
+    missing = [k for k in ("schema", "provenance", "retrieved", "works", "references")
+               if not isinstance(manifest, dict) or k not in manifest]
+    if missing:
+        raise SnapshotError(f"{path}: not a snapshot manifest (missing {', '.join(missing)})")
+    if manifest["schema"] != SCHEMA:
+        raise SnapshotError(f"{path}: schema {manifest['schema']!r}, this version reads {SCHEMA}")
+    return manifest
+
+
+def _read_work(directory: Path, doi: str, entry: Mapping[str, Any]) -> dict:
+    rel = str(entry.get("file", ""))
+    path = directory / rel
+    if not rel.startswith(f"{WORKS_DIR}/") or ".." in Path(rel).parts:
+        raise SnapshotError(f"{directory / MANIFEST}: work file {rel!r} for {doi} lies outside "
+                            f"{WORKS_DIR}/")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SnapshotError(f"{path}: missing work file for {doi} ({exc.strerror})") from exc
+    if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+        raise SnapshotError(f"{path}: contents do not match the sha256 in {MANIFEST} (edited by "
+                            "hand or written by an interrupted fetch); restore it from git or "
+                            "re-run `evidence-review fetch --refresh`")
+    try:
+        body = json.loads(data)
+    except ValueError as exc:
+        raise SnapshotError(f"{path}: not JSON ({exc})") from exc
+    message = body.get("message") if isinstance(body, dict) else None
+    if not (isinstance(body, dict) and body.get("status") == "ok"
+            and body.get("message-type") == "work" and isinstance(message, dict)):
+        raise SnapshotError(f"{path}: not a Crossref work envelope")
+    if normalise(str(message.get("DOI", ""))) != normalise(doi):
+        raise SnapshotError(f"{path}: holds DOI {message.get('DOI')!r}, manifest says {doi}")
+    return message

@@ -1,0 +1,215 @@
+"""Build a review: execute the notebooks, export the report as self-contained HTML and as PDF.
+
+Execution (papermill) and storage (nbconvert, WeasyPrint) are separate steps, as in papermill's own
+design. Each stage is timed so that ``build`` can say where the time went.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from evidence_review.core.errors import EvidenceReviewError
+from evidence_review.core.paths import Review
+
+NOTEBOOKS = ["01-references", "02-claims", "03-report"]
+REPORT_NOTEBOOK = "03-report"
+# Kernels run on this machine only; their start-up warnings (e.g. about local TCP) are noise in a
+# build log, so the kernel logs errors only.
+KERNEL_ARGS = ["--log-level=ERROR"]
+log = logging.getLogger(__name__)
+
+
+class BuildError(EvidenceReviewError):
+    """A notebook failed to execute, or an export failed."""
+
+
+@dataclass
+class BuildResult:
+    html: Path | None = None
+    pdf: Path | None = None
+    executed: list[Path] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _say(progress: Callable[[str], None] | None, message: str) -> None:
+    if progress:
+        progress(message)
+
+
+def notebooks_dir(review: Review) -> Path:
+    return review.root / "notebooks"
+
+
+def execute_notebooks(review: Review, out_dir: Path, names: list[str] = NOTEBOOKS,
+                      progress: Callable[[str], None] | None = None,
+                      timings: dict[str, float] | None = None, parallel: int = 2) -> list[Path]:
+    """Run each notebook with papermill (parameter ``review``) into ``out_dir``.
+
+    Notebooks only read the review's data, so they can run side by side; two at a time fits the
+    2-core machines this is built on.
+    """
+    import papermill  # imported here: loading it costs ~1 s that other commands need not pay
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    timings = timings if timings is not None else {}
+
+    def run(name: str) -> Path:
+        src = notebooks_dir(review) / f"{name}.ipynb"
+        if not src.is_file():
+            raise BuildError(f"notebook {review.rel(src)} not found")
+        dst = out_dir / f"{name}.ipynb"
+        start = time.perf_counter()
+        try:
+            papermill.execute_notebook(
+                str(src), str(dst), parameters={"review": review.name, "root": str(review.root)},
+                # no cwd=: papermill would chdir this whole process, which races between the
+                # threads here; the notebooks get the project root as a parameter instead.
+                kernel_name="python3", progress_bar=False, log_output=False,
+                extra_arguments=KERNEL_ARGS)
+        except papermill.PapermillExecutionError as exc:
+            raise BuildError(f"notebook {name} failed in cell {exc.exec_count}: {exc.ename}: "
+                             f"{exc.evalue} (the executed copy is {review.rel(dst)})") from None
+        timings[f"notebook {name}"] = time.perf_counter() - start
+        _say(progress, f"  executed {name} in {timings[f'notebook {name}']:.1f} s")
+        return dst
+
+    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+        return list(pool.map(run, names))
+
+
+_HEADING = re.compile(r"<h([23])([^>]*)>(.*?)</h\1>", re.S)
+_ANCHOR = re.compile(r'<a class="anchor-link"[^>]*>.*?</a>', re.S)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+
+
+def add_toc(body: str) -> tuple[str, str]:
+    """Give every h2/h3 a stable id and return (body, table-of-contents HTML)."""
+    items: list[tuple[int, str, str]] = []
+    used: set[str] = set()
+
+    def repl(match: re.Match) -> str:
+        level, attrs, inner = int(match.group(1)), match.group(2), _ANCHOR.sub("", match.group(3))
+        text = html.unescape(re.sub(r"<[^>]+>", "", inner)).strip()
+        found = re.search(r'id="([^"]+)"', attrs)
+        hid = found.group(1) if found else _slug(text)
+        while hid in used:
+            hid += "-x"
+        used.add(hid)
+        attrs = re.sub(r'\s*id="[^"]*"', "", attrs)
+        items.append((level, hid, text))
+        return f'<h{level}{attrs} id="{hid}">{inner}</h{level}>'
+
+    body = _HEADING.sub(repl, body)
+    lines = ['<nav class="toc" aria-label="Contents"><h2 class="toc-title">Contents</h2><ol>']
+    open_sub = False
+    for level, hid, text in items:
+        if text == "Contents":
+            continue
+        link = f'<a href="#{hid}">{html.escape(text)}</a>'
+        if level == 3:
+            lines.append(("" if open_sub else "<ol class=\"sub\">") + f"<li>{link}</li>")
+            open_sub = True
+            continue
+        if open_sub:
+            lines.append("</ol>")
+            open_sub = False
+        lines.append(("</li>" if len(lines) > 1 else "") + f"<li>{link}")
+    lines.append(("</ol>" if open_sub else "") + "</li></ol></nav>")
+    return body, "\n".join(lines)
+
+
+def export_html(executed: Path, title: str, out: Path, footer: str = "") -> Path:
+    """One self-contained HTML file: notebook outputs without code, our CSS inlined, no scripts."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="basic")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
+    body, toc = add_toc(body)
+    body = body.replace("<!-- TOC -->", toc, 1) if "<!-- TOC -->" in body else toc + body
+    css = resources.files("evidence_review.report").joinpath("templates/report.css").read_text("utf-8")
+    page = (resources.files("evidence_review.report").joinpath("templates/report.html")
+            .read_text("utf-8")
+            .replace("{{title}}", html.escape(title))
+            .replace("{{css}}", css)
+            .replace("{{body}}", body)
+            .replace("{{footer}}", footer))
+    out.write_text(page, encoding="utf-8")
+    return out
+
+
+def export_pdf(html_path: Path, out: Path) -> Path:
+    """Print the HTML report to an A4 PDF with WeasyPrint (system Pango)."""
+    try:
+        from weasyprint import HTML
+    except OSError as exc:  # Pango missing: say how to get it rather than a loader traceback
+        raise BuildError(f"WeasyPrint cannot load the Pango library ({exc}); install it with "
+                         "`apt-get install libpango-1.0-0 libpangoft2-1.0-0` or use --no-pdf") from None
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    HTML(filename=str(html_path), base_url=str(html_path.parent)).write_pdf(str(out))
+    return out
+
+
+def build(review: Review, pdf: bool = True, progress: Callable[[str], None] | None = None,
+          title: str | None = None) -> BuildResult:
+    """Execute the review's notebooks and write reports/NAME/review.html (and review.pdf)."""
+    result = BuildResult()
+    out = review.reports_dir
+    out.mkdir(parents=True, exist_ok=True)
+    _say(progress, f"Building review '{review.name}' into {review.rel(out)}/")
+    start = time.perf_counter()
+    result.executed = execute_notebooks(review, out / "notebooks", progress=progress,
+                                        timings=result.timings)
+    result.timings["notebooks (wall)"] = time.perf_counter() - start
+    t = time.perf_counter()
+    report_nb = out / "notebooks" / f"{REPORT_NOTEBOOK}.ipynb"
+    footer = (f"Generated by evidence-review from data/{review.name}/ — rebuild with "
+              f"<code>evidence-review build --review {review.name}</code>; do not edit.")
+    result.html = export_html(report_nb, title or review.name, out / "review.html", footer)
+    result.timings["html"] = time.perf_counter() - t
+    _say(progress, f"  wrote {review.rel(result.html)}")
+    if pdf:
+        t = time.perf_counter()
+        result.pdf = export_pdf(result.html, out / "review.pdf")
+        result.timings["pdf"] = time.perf_counter() - t
+        _say(progress, f"  wrote {review.rel(result.pdf)}")
+    return result
+
+
+def stderr_progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def refresh_notebooks(review: Review, names: list[str] = NOTEBOOKS) -> list[Path]:
+    """Re-execute the committed notebooks in place (default parameters) so their stored outputs
+    match the data; nbval then compares against exactly these outputs. No timing metadata is
+    recorded, so re-running on unchanged data leaves the files unchanged."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    written = []
+    for name in names:
+        path = notebooks_dir(review) / f"{name}.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        NotebookClient(nb, kernel_name="python3", record_timing=False, timeout=300,
+                       extra_arguments=KERNEL_ARGS,
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        nbformat.write(nb, path)
+        written.append(path)
+    return written

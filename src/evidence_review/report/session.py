@@ -1,0 +1,184 @@
+"""One review, loaded once: the facade the notebooks and the command line both call.
+
+Everything is read lazily and cached, so a command that needs only the claims table does not load
+the Crossref snapshot, and a notebook cell can ask for what it shows.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from evidence_review.appraisal import claims as claims_mod
+from evidence_review.appraisal import evidence
+from evidence_review.core.errors import InputError, Problem
+from evidence_review.core.paths import DEFAULT_REVIEW, Review
+from evidence_review.intake import article as article_mod
+from evidence_review.intake import reviewfiles as review_mod
+
+SCHEME_FILE = Path("data") / "evidence-levels.yaml"
+QUALITY_DIR = Path("data") / "quality"
+
+
+class ReviewSession:
+    """Lazy access to every input and derived table of one review."""
+
+    def __init__(self, name: str = DEFAULT_REVIEW, root: Path | str | None = None):
+        self.review = Review.open(name, root)
+
+    # --- inputs ---------------------------------------------------------------------------------
+    @cached_property
+    def meta(self) -> review_mod.ReviewMeta:
+        return review_mod.load_meta(self.review)
+
+    @cached_property
+    def article(self) -> article_mod.Article:
+        return review_mod.load_article(self.review)
+
+    @cached_property
+    def cited(self):
+        return review_mod.cited_references(self.review)
+
+    @cached_property
+    def ref_numbers(self) -> frozenset[str]:
+        return frozenset(r.number for r in self.cited)
+
+    @cached_property
+    def candidates(self) -> list[article_mod.Candidate]:
+        return review_mod.claim_candidates(self.review)
+
+    @cached_property
+    def scheme(self) -> evidence.Scheme:
+        return evidence.load_scheme(self.review.root / SCHEME_FILE, label=str(SCHEME_FILE))
+
+    @cached_property
+    def sources(self) -> dict[str, evidence.Source]:
+        return evidence.load_sources(self.review.sources, self.scheme, set(self.ref_numbers),
+                                     label=self.review.rel(self.review.sources), allow_pending=True)
+
+    def pending(self) -> list[str]:
+        """Work not yet done by the reviewer: unreviewed claims and unassessed sources."""
+        from evidence_review.appraisal.claims import UNREVIEWED
+
+        out = []
+        unreviewed = self.claims[self.claims["verdict"] == UNREVIEWED]["id"].tolist()
+        if unreviewed:
+            out.append(f"{len(unreviewed)} claim(s) not yet reviewed ({', '.join(unreviewed[:8])}"
+                       + (", …" if len(unreviewed) > 8 else "") + ")")
+        missing = [r for r, s in sorted(self.sources.items()) if s.design == evidence.PENDING]
+        if missing:
+            out.append(f"reference(s) {', '.join(missing)} not yet assessed in "
+                       f"{self.review.rel(self.review.sources)} (design and CEBM level)")
+        return out
+
+    @cached_property
+    def snapshot(self):
+        from evidence_review.records.snapshot import Snapshot
+
+        return Snapshot.load(self.review.snapshot_dir)
+
+    @cached_property
+    def quality(self) -> dict | None:
+        """The reviewer's JAMA/DISCERN entries (data/NAME/quality.yaml), or None when not assessed."""
+        from evidence_review.appraisal import quality
+
+        path = self.review.data_dir / "quality.yaml"
+        if not path.is_file():
+            return None
+        return quality.load_quality(path, self.review.root / QUALITY_DIR / "discern.yaml")
+
+    def claims_context(self) -> claims_mod.Context:
+        return claims_mod.Context(
+            ref_numbers=self.ref_numbers,
+            article_text=self.review.article.read_text(encoding="utf-8"),
+            candidate_ids=frozenset(c.id for c in self.candidates),
+            candidate_markers={c.id: c.markers for c in self.candidates},
+        )
+
+    # --- derived tables -------------------------------------------------------------------------
+    @cached_property
+    def claims(self) -> pd.DataFrame:
+        """The validated claims table with each claim's evidence level and SORT grade."""
+        frame = claims_mod.load(self.review.claims, self.claims_context(),
+                                label=self.review.rel(self.review.claims))
+        return evidence.annotate_claims(frame, self.sources, self.scheme)
+
+    @cached_property
+    def audit(self):
+        from evidence_review.audit import fields as audit
+
+        return audit.audit_review(self.cited, self.snapshot, article_markers=self.article.markers(),
+                                  article_updated=self.meta.last_updated)
+
+    def memo(self, key: str, compute):
+        """A derived value computed once per session (views share it instead of recomputing)."""
+        cache = self.__dict__.setdefault("_memo", {})
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]
+
+    # --- checks ---------------------------------------------------------------------------------
+    def check(self) -> list[Problem]:
+        """Validate every input; collect all problems instead of stopping at the first."""
+        problems: list[Problem] = []
+        for name in ("meta", "article", "cited", "scheme", "sources", "snapshot", "claims", "quality"):
+            try:
+                getattr(self, name)
+            except InputError as exc:
+                problems.extend(exc.problems)
+            except Exception as exc:  # a corrupt snapshot etc.: report it as a problem, go on
+                from evidence_review.core.errors import EvidenceReviewError
+
+                if not isinstance(exc, EvidenceReviewError):
+                    raise
+                # e.g. a missing or corrupt snapshot: name the file relative to the project
+                message = str(exc).replace(f"{self.review.root}/", "")
+                file, sep, rest = message.partition(": ")
+                problems.append(Problem(file=file, message=rest) if sep and "/" in file
+                                else Problem(file=name, message=message))
+        if not any(p.file.endswith(("article.md", "review.yaml")) for p in problems):
+            problems.extend(self._marker_problems())
+            problems.extend(self._bib_problems())
+        return _unique(problems)
+
+    def _marker_problems(self) -> list[Problem]:
+        """A [n] marker in the body that names no reference is an input error, located by line."""
+        label = self.review.rel(self.review.article)
+        out = []
+        for line_no, line in enumerate(self.review.article.read_text(encoding="utf-8").splitlines(), 1):
+            if line.lstrip().startswith("[") and line.lstrip()[1:2].isdigit() and "]" in line[:6]:
+                continue  # a reference-list entry, not a marker
+            for number in article_mod.expand_marker_numbers(line):
+                if number not in self.ref_numbers:
+                    out.append(Problem(label, f"marker [{number}] names no reference in the list "
+                                              f"(known: {', '.join(sorted(self.ref_numbers, key=int))})",
+                                       row=line_no, field=f"[{number}]"))
+        return out
+
+    def _bib_problems(self) -> list[Problem]:
+        """refs/NAME/cited.bib must parse and match the reference list in article.md."""
+        from evidence_review.intake import citedbib as bib
+
+        path = self.review.cited_bib
+        if not path.is_file():
+            return []  # derived file: written by fetch/build
+        try:
+            on_disk = bib.read_cited(path)
+        except InputError as exc:
+            return [Problem(self.review.rel(path), p.message, row=p.row, field=p.field)
+                    for p in exc.problems]
+        if on_disk != self.cited:
+            return [Problem(self.review.rel(path), "out of date with the reference list in "
+                                                   "article.md: run `evidence-review fetch`")]
+        return []
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    return list(dict.fromkeys(problems))
+
+
+def open_review(name: str = DEFAULT_REVIEW, root: Path | str | None = None) -> ReviewSession:
+    """Open a review by name (the notebooks' entry point)."""
+    return ReviewSession(name, root)

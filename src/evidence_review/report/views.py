@@ -1,0 +1,563 @@
+"""What the notebooks show: tables, counts and charts built from a ReviewSession.
+
+Notebooks stay thin: each cell calls one function here and displays its result. Every number is
+computed from the review's data at run time, so nothing in a report is typed by hand.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from evidence_review.appraisal.claims import SEVERITY, UNREVIEWED, VERDICTS
+from evidence_review.report import charts
+from evidence_review.report.html import HTML, badge, esc, table
+from evidence_review.report.session import ReviewSession
+
+VERDICT_ORDER = [*VERDICTS, UNREVIEWED]
+
+
+def claim_anchor(claim_id: str) -> str:
+    return f"claim-{claim_id}"
+
+
+def ref_anchor(number: str) -> str:
+    return f"ref-{number}"
+
+
+def ref_links(refs: list[str]) -> str:
+    return ", ".join(f'<a href="#{ref_anchor(r)}">[{esc(r)}]</a>' for r in refs)
+
+
+# --- claims ---------------------------------------------------------------------------------------
+
+def verdict_counts(session: ReviewSession) -> pd.DataFrame:
+    """How many claims got each verdict (every verdict listed, zeros kept)."""
+    frame = session.claims
+    order = [v for v in VERDICT_ORDER if v != UNREVIEWED or (frame["verdict"] == UNREVIEWED).any()]
+    counts = frame["verdict"].value_counts()
+    return pd.DataFrame({"verdict": order, "claims": [int(counts.get(v, 0)) for v in order]})
+
+
+def verdicts_by_source(session: ReviewSession) -> pd.DataFrame:
+    """Cited claims per reference and verdict (a claim citing two sources counts for each)."""
+    frame = session.claims.explode("refs").dropna(subset=["refs"])
+    frame = frame[frame["refs"] != ""]
+    table_ = pd.crosstab(frame["refs"], frame["verdict"])
+    refs = sorted(session.ref_numbers, key=lambda r: (len(r), r))
+    cols = [v for v in VERDICT_ORDER if v in table_.columns]
+    table_ = table_.reindex(index=refs, columns=cols, fill_value=0)
+    table_.index = [f"[{r}]" for r in table_.index]
+    table_.index.name = "reference"
+    return table_
+
+
+def uncited_by_section(session: ReviewSession) -> pd.DataFrame:
+    """Uncited claims per section, split by whether they need a citation."""
+    frame = session.claims[session.claims["verdict"] == "uncited"]
+    sections = list(dict.fromkeys(session.claims["section"]))
+    out = pd.DataFrame({
+        "needs a citation": frame[frame["needs_citation"]].groupby("section").size(),
+        "no citation needed": frame[~frame["needs_citation"]].groupby("section").size(),
+    }).reindex(sections).fillna(0).astype(int)
+    return out[(out.T != 0).any()]
+
+
+def claims_table(session: ReviewSession, columns: dict[str, str] | None = None) -> HTML:
+    """The claims table, grouped by section in article order, verdicts colour-coded."""
+    frame = session.claims
+    columns = columns or {"id": "Claim", "text": "Claim (paraphrased)", "refs": "Cited",
+                          "verdict": "Verdict", "source_says": "What the source says",
+                          "locator": "Where", "evidence_level": "Level", "sort": "SORT"}
+    parts = []
+    for section, group in frame.groupby("section", sort=False):
+        parts.append(f"<h3>{esc(section)}</h3>")
+        parts.append(table(
+            group, columns,
+            cell={"refs": lambda v, r: ref_links(v),
+                  "verdict": lambda v, r: badge(v),
+                  "id": lambda v, r: f'<a href="#{claim_anchor(v)}">{esc(v)}</a>',
+                  "source_says": lambda v, r: esc(v) if v else esc(r["note"])},
+            row_class=lambda r: f"v-{r['verdict']}"))
+    return HTML("\n".join(parts))
+
+
+def fix_list(session: ReviewSession) -> pd.DataFrame:
+    """Claims a writer must fix, worst first: contradicted, unsupported, not verifiable, partial,
+    then uncited claims that need a source."""
+    frame = session.claims
+    bad = frame[frame["verdict"].isin(["contradicted", "unsupported", "not-verifiable",
+                                       "partially-supported"])
+                | ((frame["verdict"] == "uncited") & frame["needs_citation"])]
+    bad = bad.assign(_rank=bad["verdict"].map(SEVERITY)).sort_values(["_rank", "id"], kind="stable")
+    return bad[["id", "section", "verdict", "refs", "would_support", "text", "note"]]
+
+
+def fix_table(session: ReviewSession) -> HTML:
+    return table(fix_list(session),
+                 {"id": "Claim", "verdict": "Verdict", "refs": "Cited", "would_support":
+                  "Could cite", "text": "Claim", "note": "Reviewer's note"},
+                 cell={"verdict": lambda v, r: badge(v), "refs": lambda v, r: ref_links(v),
+                       "would_support": lambda v, r: ref_links(v),
+                       "id": lambda v, r: f'<a href="#{claim_anchor(v)}">{esc(v)}</a>'})
+
+
+def verdicts_chart(session: ReviewSession) -> HTML:
+    data = verdicts_by_source(session)
+    svg = charts.stacked_bars(data, charts.VERDICT_COLOURS, "Verdicts per cited source",
+                              "claims citing the source")
+    return charts.figure(svg, "Each bar counts the claims that cite a reference, by verdict. A claim "
+                              "citing two references counts once for each.")
+
+
+def levels_chart(session: ReviewSession) -> HTML:
+    rows = []
+    for ref, src in sorted(session.sources.items()):
+        n = int(session.claims["refs"].map(lambda refs, r=ref: r in refs).sum())
+        level = f"level {src.cebm_level}" if src.cebm_level else "unassessed"
+        rows.append({"source": f"[{ref}] {src.design}", level: n})
+    levels = pd.DataFrame(rows).set_index("source").fillna(0).astype(int)
+    levels = levels.reindex(columns=sorted(levels.columns))
+    colours = {"level 1": "#1f5f8b", "level 2": "#3f7fab", "level 3": "#6f9fc3",
+               "level 4": "#a3c1d9", "level 5": "#c9d8e6", "unassessed": "#e4e6ea"}
+    svg = charts.stacked_bars(levels, colours, "Cited claims by the evidence level of their source",
+                              "claims citing the source")
+    return charts.figure(svg, "Oxford CEBM 2011 level of each reference (as judged in sources.yaml), "
+                              "weighted by how many claims cite it.")
+
+
+def uncited_chart(session: ReviewSession) -> HTML:
+    data = uncited_by_section(session)
+    colours = {"needs a citation": "#a8322a", "no citation needed": "#c9d8e6"}
+    svg = charts.stacked_bars(data, colours, "Uncited claims by section", "uncited claims")
+    return charts.figure(svg, "Uncited claims in each section; red ones make clinical or risk "
+                              "statements that need a source.")
+
+
+def claims_summary(session: ReviewSession) -> HTML:
+    """Key figures of the claims review, as a row of tiles."""
+    frame = session.claims
+    cited = frame[frame["refs"].map(len) > 0]
+    uncited = frame[frame["verdict"] == "uncited"]
+    tiles = [
+        ("claims", len(frame)),
+        ("cited", len(cited)),
+        ("supported", int((frame["verdict"] == "supported").sum())),
+        ("partially supported", int((frame["verdict"] == "partially-supported").sum())),
+        ("unsupported or contradicted",
+         int(frame["verdict"].isin(["unsupported", "contradicted"]).sum())),
+        ("not verifiable", int((frame["verdict"] == "not-verifiable").sum())),
+        ("uncited, need a source", int(uncited["needs_citation"].sum())),
+    ]
+    unreviewed = int((frame["verdict"] == UNREVIEWED).sum())
+    if unreviewed:
+        tiles.append(("not yet reviewed", unreviewed))
+    return HTML('<div class="kpis">' + "".join(
+        f'<div class="kpi"><b>{n}</b>{esc(label)}</div>' for label, n in tiles) + "</div>")
+
+
+def sources_table(session: ReviewSession) -> HTML:
+    """Each reference's design, CEBM level, native grade and the reviewer's rationale."""
+    rows = []
+    for ref, src in sorted(session.sources.items(), key=lambda kv: int(kv[0])):
+        native = src.native_grade or {}
+        rows.append({"ref": ref, "design": src.design.replace("-", " "), "level": src.cebm_level,
+                     "native": "; ".join(str(native[k]) for k in ("scheme", "studies",
+                                                                   "recommendations")
+                                         if native.get(k)),
+                     "rationale": src.rationale})
+    return table(pd.DataFrame(rows),
+                 {"ref": "Ref", "design": "Design", "level": "CEBM 2011 level",
+                  "native": "Source's own grading", "rationale": "Why"},
+                 cell={"ref": lambda v, r: f'<a href="#{ref_anchor(v)}">[{esc(v)}]</a>'})
+
+
+# --- references and their audit ------------------------------------------------------------------
+
+PROVENANCE_TEXT = {
+    "reconstructed": "reconstructed offline from confirmed record values (Crossref was not "
+                     "reachable); fields nobody confirmed are absent and reported as 'could not "
+                     "check'",
+    "crossref-api": "live responses from the Crossref REST API",
+}
+
+
+def snapshot_note(session: ReviewSession) -> HTML:
+    """A callout naming the snapshot's provenance and date, as the methods require."""
+    snap = session.snapshot
+    manifest = snap.manifest
+    what = PROVENANCE_TEXT.get(snap.provenance, esc(snap.provenance))
+    warn = " warn" if snap.provenance != "crossref-api" else ""
+    return HTML(
+        f'<div class="callout{warn}"><b>Crossref snapshot:</b> provenance '
+        f"<code>{esc(snap.provenance)}</code>, dated {esc(snap.retrieved)}: {esc(what)}. "
+        f"{len(snap.works())} record(s) from <code>{esc(manifest.get('base_url'))}</code> "
+        f"(client: {esc(manifest.get('client'))}).</div>")
+
+
+def _record_line(record: dict | None) -> str:
+    """A CSL-JSON record as one readable line (authors, year, title, journal, volume, pages)."""
+    if not record:
+        return ""
+    names = [f"{a.get('non-dropping-particle', '') + ' ' if a.get('non-dropping-particle') else ''}"
+             f"{a.get('family', '')} {a.get('given', '')}".strip() for a in record.get("author", [])]
+    issued = (record.get("issued") or {}).get("date-parts", [[None]])[0][0]
+    parts = [", ".join(names), f"({issued})" if issued else "", record.get("title", ""),
+             record.get("container-title", "")]
+    vol = record.get("volume", "")
+    if vol:
+        vol += f"({record['issue']})" if record.get("issue") else ""
+        vol += f":{record['page']}" if record.get("page") else ""
+    parts.append(vol)
+    if record.get("DOI"):
+        parts.append(f"doi:{record['DOI']}")
+    return ". ".join(p for p in parts if p)
+
+
+def cited_vs_record(session: ReviewSession) -> HTML:
+    """Each reference as printed beside its record, with how it was resolved."""
+    rows = [{"ref": a.ref, "cited": a.cited.printed, "record": _record_line(a.record),
+             "status": a.status, "reason": a.reason or ""} for a in session.audit.references]
+    return table(pd.DataFrame(rows),
+                 {"ref": "Ref", "cited": "As printed in the article", "record": "Record (snapshot)",
+                  "status": "Resolution"},
+                 cell={"ref": lambda v, r: f'<a href="#{ref_anchor(v)}">[{esc(v)}]</a>',
+                       "record": lambda v, r: esc(v) or f"<i>{esc(r['reason'])}</i>",
+                       "status": lambda v, r: badge(v, "st")})
+
+
+def audit_summary(session: ReviewSession) -> pd.DataFrame:
+    """Findings per reference and severity (zeros kept)."""
+    rows = []
+    for a in session.audit.references:
+        rows.append({"reference": f"[{a.ref}]", "status": a.status, **a.counts()})
+    return pd.DataFrame(rows)
+
+
+def audit_findings(session: ReviewSession, include_unchecked: bool = True) -> HTML:
+    """One row per finding, colour-coded by severity, with the suggested correction."""
+    frame = session.audit.to_frame()
+    if not include_unchecked:
+        frame = frame[frame["severity"] != "could-not-check"]
+    order = {"major": 0, "minor": 1, "info": 2, "could-not-check": 3}
+    frame = frame.assign(_o=frame["severity"].map(order)).sort_values(["ref", "_o"], kind="stable")
+    return table(frame, {"ref": "Ref", "field": "Field", "severity": "Severity",
+                         "cited": "As cited", "record": "Record", "message": "Finding",
+                         "suggestion": "Suggested correction"},
+                 cell={"severity": lambda v, r: badge(v, "s")},
+                 row_class=lambda r: f"s-{r['severity']}")
+
+
+def corrected_reference_list(session: ReviewSession) -> HTML:
+    """The reference list corrected from the records, in the article's own (APA-like) style."""
+    from evidence_review.audit.fields import corrected_reference, format_apa
+
+    items = []
+    for a in session.audit.references:
+        record = session.snapshot.work(a.doi) if a.doi else None
+        items.append(f"<li>[{esc(a.ref)}] {esc(format_apa(corrected_reference(a.cited, record)))}</li>")
+    return HTML('<ol class="corrected">'
+                + "".join(items) + "</ol>")
+
+
+# --- the report: title block, findings, methods, quality, recommendations, appendix -------------
+
+def title_block(session: ReviewSession) -> HTML:
+    """The report's title and the facts an editor needs first (all from review.yaml)."""
+    meta = session.meta
+    pairs = [
+        ("Article", esc(meta.title)),
+        ("Published on", esc(meta.site) or "<i>not recorded</i>"),
+        ("Address", esc(meta.url) if meta.url else "<i>not shown on the page as received</i>"),
+        ("Last updated (page)", esc(meta.last_updated) or "<i>not shown</i>"),
+        ("Date reviewed", esc(meta.reviewed) or "<i>not recorded</i>"),
+        ("Review version", esc(meta.version)),
+        ("Reviewers", esc(meta.reviewers) or "<i>not recorded</i>"),
+        ("Crossref snapshot", f"{esc(session.snapshot.provenance)}, {esc(session.snapshot.retrieved)}"),
+    ]
+    from evidence_review.report.html import definition_list
+
+    return HTML(f'<header class="title-block"><p class="kicker">Evidence review</p>'
+                f"<h1>{esc(meta.title)}</h1>{definition_list(pairs)}</header>")
+
+
+def _n(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def key_findings(session: ReviewSession) -> HTML:
+    """The few findings that matter most, in plain words, every number computed from the data."""
+    claims = session.claims
+    cited = claims[claims["refs"].map(len) > 0]
+    vc = cited["verdict"].value_counts()
+    items = [
+        f"Of the {_n(len(claims), 'claim')} the article makes, {len(cited)} cite a source. "
+        f"Of those, {_n(int(vc.get('supported', 0)), 'is', 'are')} supported by the source cited, "
+        f"{int(vc.get('partially-supported', 0))} only partly, "
+        f"{int(vc.get('unsupported', 0))} not at all (the source is silent) and "
+        f"{int(vc.get('contradicted', 0))} contradicted; "
+        f"{int(vc.get('not-verifiable', 0))} could not be checked against the text available."]
+    by_ref = verdicts_by_source(session)
+    bad_cols = [c for c in ("unsupported", "contradicted") if c in by_ref.columns]
+    if bad_cols:
+        bad = by_ref[bad_cols].sum(axis=1)
+        worst = bad.idxmax()
+        if bad.max() > 0:
+            total = int(by_ref.loc[worst].sum())
+            items.append(f"Reference {worst} is the source most often cited for what it does not "
+                         f"say: {int(bad.max())} of the {_n(total, 'claim')} citing it are "
+                         "unsupported or contradicted by it.")
+    need = claims[(claims["verdict"] == "uncited") & claims["needs_citation"]]
+    items.append(f"{_n(len(need), 'uncited claim')} make clinical, treatment or risk statements "
+                 "that need a source; "
+                 f"{int(need['would_support'].map(len).gt(0).sum())} of them could cite one of the "
+                 "article's own references.")
+    audit = session.audit
+    major = [(a.ref, f) for a in audit.references for f in a.findings if f.severity == "major"]
+    minor = sum(a.counts()["minor"] for a in audit.references)
+    if major:
+        what = "; ".join(f"[{r}] {esc(f.field)}" for r, f in major)
+        items.append(f"The reference list has {_n(len(major), 'major error')} (a reader cannot "
+                     f"reach the source: {what}) and {_n(minor, 'minor error')}.")
+    else:
+        items.append(f"The reference list has no major error and {_n(minor, 'minor error')}.")
+    unreviewed = int((claims["verdict"] == UNREVIEWED).sum())
+    if unreviewed:
+        items.append(f"{_n(unreviewed, 'claim')} {'is' if unreviewed == 1 else 'are'} not yet "
+                     "reviewed: this report is incomplete.")
+    quality = quality_headline(session)
+    if quality:
+        items.append(quality)
+    return HTML("<ol class=\"findings\">" + "".join(f"<li>{i}</li>" for i in items) + "</ol>")
+
+
+def methods(session: ReviewSession) -> HTML:
+    """How the review was made: resolution, snapshot, scales, software and commit."""
+    from evidence_review.core.provenance import git_commit, versions
+
+    snap = session.snapshot
+    manifest = snap.manifest
+    levels = ", ".join(f"{k} ({esc(v.get('definition', ''))})" for k, v in session.scheme.levels.items())
+    sw = ", ".join(f"{esc(k)} {esc(v)}" for k, v in versions().items())
+    parts = [
+        "<h3>References</h3>",
+        "<p>The reference list was parsed from the article as printed and kept unchanged in "
+        f"<code>refs/{esc(session.review.name)}/cited.bib</code>. Each DOI was normalised and checked "
+        "against Crossref's recommended pattern; broken DOIs were repaired only when the repaired "
+        "DOI's record matched the cited authors, year and title, and references without a usable "
+        "DOI were looked up by bibliographic query above a stated match threshold. Each reference "
+        "was then compared with its record field by field; MAJOR errors keep a reader from the "
+        "source, MINOR ones do not, and values the record does not hold are reported as not "
+        "checkable.</p>",
+        f"<p>Crossref snapshot: provenance <code>{esc(snap.provenance)}</code>, dated "
+        f"{esc(snap.retrieved)}, source <code>{esc(manifest.get('base_url'))}</code>, client "
+        f"{esc(manifest.get('client'))}. {esc(manifest.get('note'))}</p>",
+        "<h3>Claims</h3>",
+        "<p>The article body was split into sentences and list items; the reviewer divided them into "
+        "atomic claims and, for every cited claim, read what the cited source says as far as its "
+        "text could be reached (abstracts, opening pages, publisher and PubMed records), paraphrased "
+        "it and recorded where it says it. Verdicts use the quotation-accuracy scale: supported, "
+        "partially supported, unsupported (the source is silent), contradicted, not verifiable "
+        "(the text could not be reached); uncited claims are marked as needing a source or not.</p>",
+        f"<p>Evidence levels follow the {esc(session.scheme.name)} scheme: {levels}. "
+        f"A claim's SORT grade follows this rule: {esc(session.scheme.sort_rule)}</p>",
+        "<h3>Software</h3>",
+        f"<p>{sw}; built from git commit <code>{esc(git_commit(session.review.root))}</code>. "
+        f"Rebuild with <code>evidence-review build --review {esc(session.review.name)}</code>.</p>",
+    ]
+    return HTML("\n".join(parts))
+
+
+def quality_headline(session: ReviewSession) -> str:
+    """One sentence on JAMA, DISCERN and readability, or '' when quality was not assessed."""
+    if session.quality is None:
+        return ""
+    q = quality_tables(session)
+    overall = q["discern_scores"].set_index("part").loc["overall", "score"]
+    whole = q["readability"].iloc[-1]
+    lo, hi = q["target"]
+    start = (f"As a whole, the article meets {q['jama_score']} of the 4 JAMA benchmarks, rates "
+             f"{int(overall)} of 5 overall on DISCERN, and reads at ")
+    if whole["fk_grade"] > hi:
+        return (start + f"US school grade {whole['fk_grade']:.1f} (Flesch–Kincaid), above the "
+                f"grade {lo:g}–{hi:g} target for patient material.")
+    return start + f"grade {whole['fk_grade']:.1f}."
+
+
+def quality_tables(session: ReviewSession) -> dict:
+    """JAMA, DISCERN, currency and readability tables for the review (computed, not typed).
+
+    Computed once per session: the summary, the quality section and the recommendations all use it.
+    """
+    return session.memo("quality_tables", lambda: _quality_tables(session))
+
+
+def _quality_tables(session: ReviewSession) -> dict:
+    from evidence_review.appraisal import quality as q
+
+    entries = session.quality
+    root = session.review.root
+    page = (session.review.data_dir / (session.meta.raw.get("article", {}).get("original")
+                                       or "article.original.txt"))
+    page_text = page.read_text(encoding="utf-8") if page.is_file() else ""
+    article_md = session.review.article.read_text(encoding="utf-8")
+    jama = q.apply_reviewer(q.propose_jama(page_text, article_md), entries.get("jama", {}))
+    instrument = q.load_discern(root / "data" / "quality" / "discern.yaml")
+    target = tuple((entries.get("readability") or {}).get("target_grade", (6, 8)))
+    skip = tuple(session.meta.non_claim_sections) + ("References",)
+    sections = q.split_sections(article_md, exclude=skip)
+    records = {}
+    for a in session.audit.references:
+        if a.doi and session.snapshot.work(a.doi):
+            records[a.ref] = session.snapshot.work(a.doi)
+        else:
+            records[a.ref] = {"printed_date": a.cited.date_text or a.cited.year}
+    cur = entries.get("currency") or {}
+    currency = (q.currency_of_sources(records, session.meta.last_updated,
+                                      threshold_years=cur.get("threshold_years", 10),
+                                      notes=cur.get("notes")) if session.meta.last_updated else None)
+    return {"jama": q.jama_table(jama), "jama_score": q.jama_score(jama),
+            "discern": q.discern_table(instrument, entries.get("discern", {})),
+            "discern_scores": q.discern_scores(instrument, entries.get("discern", {})),
+            "readability": q.readability_by_section(sections, target_grade=target),
+            "currency": currency, "target": target,
+            "threshold": cur.get("threshold_years", 10)}
+
+
+def quality_section(session: ReviewSession) -> HTML:
+    """JAMA benchmarks, DISCERN, currency of evidence and readability, as report tables."""
+    if session.quality is None:
+        return HTML('<p class="callout">The article as a whole was not assessed (no '
+                    "<code>quality.yaml</code> in the review's data).</p>")
+    q = quality_tables(session)
+    yes = {True: "met", False: "not met"}
+    parts = [f"<h3>JAMA benchmarks: {q['jama_score']} of 4 met</h3>",
+             table(q["jama"], {"criterion": "Criterion", "proposed": "Proposed by the tool",
+                               "final": "Reviewer's decision", "reason": "Reason"}),
+             "<h3>DISCERN</h3>",
+             table(q["discern_scores"], {"name": "Part", "questions": "Questions", "score": "Score",
+                                         "minimum": "Min", "maximum": "Max"},
+                   numeric=("score", "minimum", "maximum")),
+             table(q["discern"], {"question": "Q", "text": "Question (paraphrased)",
+                                  "score": "Score (1–5)", "justification": "Justification"},
+                   numeric=("score",)),
+             f"<h3>Currency of the evidence (threshold {q['threshold']:g} years)</h3>"]
+    if q["currency"] is not None:
+        parts.append(table(q["currency"].fillna(""),
+                           {"ref": "Ref", "date": "Date used", "date_field": "From",
+                            "age_years": "Age (years)", "older_than_threshold": "Older than threshold",
+                            "updates": "Updates on record", "reviewer_note": "Reviewer's note"},
+                           cell={"older_than_threshold": lambda v, r: "yes: re-check" if v else "no",
+                                 "age_years": lambda v, r: f"{v:.1f}" if v != "" else ""},
+                           numeric=("age_years",)))
+    lo, hi = q["target"]
+    read = q["readability"].copy()
+    parts += [f"<h3>Readability (target: US school grade {lo:g}–{hi:g})</h3>",
+              table(read, {"section": "Section", "words": "Words", "flesch_reading_ease":
+                           "Flesch reading ease", "fk_grade": "Flesch–Kincaid grade",
+                           "smog": "SMOG", "meets_target": "Meets target", "note": "Note"},
+                    cell={"meets_target": lambda v, r: yes.get(bool(v), "") if v == v else "",
+                          "flesch_reading_ease": lambda v, r: f"{v:.1f}",
+                          "fk_grade": lambda v, r: f"{v:.1f}", "smog": lambda v, r: f"{v:.1f}"},
+                    numeric=("words", "flesch_reading_ease", "fk_grade", "smog"))]
+    return HTML("\n".join(parts))
+
+
+def recommendations(session: ReviewSession) -> HTML:
+    """What the editor should change: references to correct, claims to revise, citations to add."""
+    audit = session.audit
+    fixes = [(a.ref, f) for a in audit.references for f in a.findings
+             if f.severity in ("major", "minor") and f.suggestion]
+    parts = ["<h3>Correct the reference list</h3>"]
+    if fixes:
+        parts.append("<ul>" + "".join(
+            f"<li>[{esc(r)}] {esc(f.field)} ({esc(f.severity)}): {esc(f.message)} "
+            f"Use: <i>{esc(f.suggestion)}</i></li>" for r, f in fixes) + "</ul>")
+    parts += ["<p>The corrected list, in the article's own style:</p>",
+              str(corrected_reference_list(session))]
+    revise = fix_list(session)
+    cited = revise[revise["verdict"] != "uncited"]
+    parts.append(f"<h3>Revise {_n(len(cited), 'cited claim')}</h3>")
+    parts.append("<ul>" + "".join(
+        f'<li><a href="#{claim_anchor(r.id)}">{esc(r.id)}</a> ({esc(r.verdict)}, cites '
+        f"{ref_links(r.refs)}): {esc(r.text)}</li>" for r in cited.itertuples()) + "</ul>")
+    q = quality_tables(session) if session.quality is not None else None
+    if q is not None and q["currency"] is not None:
+        old = q["currency"][q["currency"]["older_than_threshold"] == True]  # noqa: E712 (nullable)
+        if len(old):
+            parts.append(f"<h3>Re-check {_n(len(old), 'source')} older than {q['threshold']:g} "
+                         "years</h3><ul>" + "".join(
+                             f'<li><a href="#{ref_anchor(r.ref)}">[{esc(r.ref)}]</a> is '
+                             f"{r.age_years:.1f} years old at the article's last update"
+                             + (f": {esc(r.reviewer_note)}" if r.reviewer_note else "") + "</li>"
+                             for r in old.itertuples()) + "</ul>")
+    add = revise[revise["verdict"] == "uncited"]
+    own = add[add["would_support"].map(len) > 0]
+    parts.append(f"<h3>Add citations to {_n(len(add), 'uncited claim')}</h3>")
+    parts.append(f"<p>{len(own)} of them could cite one of the article's own references; the others "
+                 "need a new source.</p>")
+    parts.append("<ul>" + "".join(
+        f'<li><a href="#{claim_anchor(r.id)}">{esc(r.id)}</a>: {esc(r.text)}'
+        + (f" (could cite {ref_links(r.would_support)})" if r.would_support else "")
+        + "</li>" for r in add.itertuples()) + "</ul>")
+    return HTML("\n".join(parts))
+
+
+def claim_cards(session: ReviewSession) -> HTML:
+    """Every claim in full, each with an anchor the tables link to."""
+    from evidence_review.report.html import definition_list
+
+    cards = []
+    for r in session.claims.itertuples():
+        pairs = [("Section", esc(r.section)), ("Article's words", f"“{esc(r.quote)}”"),
+                 ("Cites", ref_links(r.refs) or "nothing"), ("Verdict", badge(r.verdict))]
+        if r.source_says:
+            pairs.append(("Source says", esc(r.source_says)))
+        if r.locator:
+            pairs.append(("Where", esc(r.locator)))
+        if r.basis and r.basis != "none":
+            pairs.append(("Checked against", esc(r.basis)))
+        if r.evidence_level:
+            pairs.append(("Level / SORT", esc(r.evidence_level) + (f"; SORT {esc(r.sort)}"
+                                                                    if r.sort else "")))
+        if r.verdict == "uncited":
+            pairs.append(("Needs a source", "yes" if r.needs_citation else "no"))
+        if r.would_support:
+            pairs.append(("Could cite", ref_links(r.would_support)))
+        if r.indirect:
+            pairs.append(("Indirect citation", "yes: the source only reports what another work "
+                                               "found; cite that work"))
+        if r.note:
+            pairs.append(("Reviewer's note", esc(r.note)))
+        cards.append(f'<div class="claim-card v-border-{esc(r.verdict)}" id="{claim_anchor(r.id)}">'
+                     f"<h4>{esc(r.id)}: {esc(r.text)}</h4>{definition_list(pairs)}</div>")
+    return HTML("\n".join(cards))
+
+
+def marker_findings(session: ReviewSession) -> HTML:
+    found = session.audit.markers
+    if not found:
+        numbers = sorted(set(session.article.markers()), key=int)
+        return HTML(f"<p>Every citation marker in the text ({', '.join(numbers)}) names a reference "
+                    "in the list, and every reference is cited.</p>")
+    return HTML("<ul>" + "".join(f"<li>{badge(f.severity, 's')} {esc(f.message)}</li>"
+                                 for f in found) + "</ul>")
+
+
+def bibliography(session: ReviewSession, style: str | None = None) -> HTML:
+    """The annotated bibliography (formatted citation + the reviewer's annotation per source).
+
+    The citation style is ``style``, else ``review.bibliography_style`` in review.yaml (ama,
+    vancouver or apa), else AMA.
+    """
+    from evidence_review.report.bibliography import annotated_bibliography
+
+    style = style or (session.meta.raw.get("review") or {}).get("bibliography_style") or "ama"
+    return annotated_bibliography(session, style=style)
+
+
+def frame_table(frame: pd.DataFrame, index: bool | None = None) -> HTML:
+    """A DataFrame in the report's table style (its named index becomes the first column)."""
+    if index or (index is None and frame.index.name):
+        frame = frame.reset_index()
+    numeric = [c for c in frame.columns if pd.api.types.is_integer_dtype(frame[c])]
+    return table(frame, {c: str(c) for c in frame.columns}, numeric=numeric)

@@ -1,0 +1,1 @@
+"""site stage: many pages at once."""

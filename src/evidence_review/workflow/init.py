@@ -1,0 +1,260 @@
+"""``evidence-review init ARTICLE --name NAME``: start a new review from an article file.
+
+Writes the review's inputs from the article alone, so a new article needs data, never code:
+
+- ``data/NAME/article.original.<ext>``: the file as received (a byte copy, never edited);
+- ``data/NAME/article.md``: the body as markdown (:mod:`evidence_review.intake.extract`);
+- ``data/NAME/review.yaml``: title block, detected citation style and non-claim sections;
+- ``refs/NAME/cited.bib``, ``data/NAME/candidates.csv`` and a scaffolded ``claims.csv``
+  (:func:`evidence_review.intake.reviewfiles.prepare`);
+- ``data/NAME/sources.yaml``: one commented-out placeholder per reference for the reviewer's
+  judgement (``check`` lists every reference still missing one).
+
+Then it resolves the references through Crossref (``--no-fetch`` leaves that for later).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sys
+from argparse import Namespace
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from evidence_review.core.errors import CrossrefError, InputError, Problem
+from evidence_review.core.paths import Review
+from evidence_review.intake import article as article_mod
+from evidence_review.intake import extract, reflist
+from evidence_review.intake import reviewfiles as review_mod
+from evidence_review.intake.references import CitedReference
+
+# Section names that hold no health claims (compared lower-case); the reviewer can edit the list.
+NON_CLAIM_SECTIONS = ("disclaimer", "medical disclaimer", "about the author", "about the authors",
+                      "editorial policy", "related articles", "acknowledgements", "conflicts of interest")
+
+Progress = Callable[[str], None]
+
+
+def stderr_progress(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+@dataclass
+class InitResult:
+    """What :func:`init_review` wrote and found."""
+
+    review: Review
+    meta: extract.PageMeta
+    style: str
+    references: list[CitedReference]
+    written: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+# --- the command ---------------------------------------------------------------------------------
+
+def run(args: Namespace) -> int:
+    """Run ``evidence-review init``; returns the exit code (InputError → exit 2 in the CLI)."""
+    result = init_review(args.article, args.name, root=args.root, force=args.force)
+    if getattr(args, "no_fetch", False):
+        stderr_progress(next_steps(result, fetched=False))
+        return 0
+    try:
+        status = fetch_references(result.review, base_url=args.base_url, mailto=args.mailto)
+    except CrossrefError as exc:  # the review is written; only the lookup has to be run again
+        stderr_progress(f"init: error: {exc}\ninit: the review was created; Crossref could not be asked")
+        stderr_progress(next_steps(result, fetched=False))
+        return 1
+    stderr_progress(next_steps(result, fetched=True))
+    return status
+
+
+def init_review(article: Path | str, name: str, root: Path | str | None = None, force: bool = False,
+                progress: Progress = stderr_progress) -> InitResult:
+    """Create ``data/NAME`` and ``refs/NAME`` from an article file.
+
+    Parameters
+    ----------
+    article : the article, ``.md``, ``.txt`` (page text as copied) or ``.html``/``.htm`` (saved page).
+    name : the review name (lower-case letters, digits, ``-``, ``.``, ``_``).
+    root : the project root (default: found from the current directory).
+    force : replace an existing review of that name (its data/NAME and refs/NAME are deleted).
+    progress : called with one line per step.
+
+    Raises
+    ------
+    InputError
+        Bad name, missing or unreadable article, unknown file type, no reference list, or an
+        existing review without ``force``.
+    """
+    review = Review.open(name, root, must_exist=False)
+    article = Path(article)
+    progress(f"init: reading {article}")
+    original = _read_original(article)  # read before anything is deleted: it may live in data/NAME
+    markdown, meta = extract.to_markdown(article)
+    parsed = article_mod.parse_markdown(markdown, path=str(article))
+    _make_room(review, force)
+    result = InitResult(review=review, meta=meta, style=reflist.detect_style(parsed.references),
+                        references=reflist.parse_list(parsed.references))
+    review.data_dir.mkdir(parents=True)
+    result.written += _write_inputs(review, article, original, markdown, meta, parsed, result.style)
+    result.written += review_mod.prepare(review)
+    result.written.append(_write(review.sources, sources_scaffold(result.references, meta.title, name)))
+    result.warnings = marker_warnings(parsed, result.references)
+    _report(result, parsed, progress)
+    return result
+
+
+def _read_original(article: Path) -> bytes:
+    extract.article_kind(article)
+    if not article.is_file():
+        raise InputError(Problem(file=str(article), message="article file not found"))
+    return article.read_bytes()
+
+
+def _make_room(review: Review, force: bool) -> None:
+    """Refuse to overwrite an existing review unless forced; when forced, remove its inputs."""
+    existing = [d for d in (review.data_dir, review.refs_dir) if d.exists()]
+    if existing and not force:
+        raise InputError(Problem(file=review.rel(review.data_dir), field="--name",
+                                 message=f"a review named '{review.name}' already exists: choose another "
+                                         "--name, or pass --force to replace it (its claims and sources "
+                                         "are deleted)"))
+    for folder in existing:
+        shutil.rmtree(folder)
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _write_inputs(review: Review, article: Path, original: bytes, markdown: str, meta: extract.PageMeta,
+                  parsed: article_mod.Article, style: str) -> list[Path]:
+    copy = review.data_dir / f"article.original{article.suffix.lower()}"
+    copy.write_bytes(original)
+    return [copy, _write(review.article, markdown),
+            _write(review.review_meta, review_yaml(meta, parsed, style, copy.name, article.name))]
+
+
+# --- the files written -----------------------------------------------------------------------------
+
+def review_yaml(meta: extract.PageMeta, parsed: article_mod.Article, style: str, original: str,
+                source_name: str) -> str:
+    """The text of ``review.yaml`` for a new review (a comment header, then the title block)."""
+    date = dt.date.fromisoformat(meta.date) if meta.date and _is_iso(meta.date) else None
+    data = {
+        "article": {
+            "title": parsed.title or meta.title,
+            "site": meta.site,
+            "url": meta.url,
+            "last_updated": date,
+            "author": meta.author,
+            "original": original,
+            "citation_style": style,
+            "non_claim_sections": [s for s in parsed.sections if s.lower() in NON_CLAIM_SECTIONS],
+        },
+        "review": {"reviewed": None, "version": "draft", "reviewers": None},
+    }
+    header = (f"# The review's title block, written by `evidence-review init` from {source_name}.\n"
+              "# Check the values found on the page (site, url, last_updated) and fill in the review.\n")
+    return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def _is_iso(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def sources_scaffold(refs: list[CitedReference], title: str | None, name: str) -> str:
+    """``sources.yaml`` with one commented-out placeholder per reference.
+
+    The entries stay commented out because a design and level cannot be guessed: an empty or
+    invented value would pass for a judgement. ``evidence-review check`` names every reference
+    still without one.
+    """
+    lines = [f"# Reviewer's judgement of each reference cited in {title or name!r}.",
+             "# For each reference: uncomment its block, set its design and CEBM 2011 level (ids in",
+             "# data/evidence-levels.yaml), give a one-line rationale and an annotation.",
+             f"# `evidence-review check --review {name}` lists the references still missing.",
+             "references:"]
+    for ref in refs:
+        lines += [f'#  "{ref.number}":  # {_clip(ref.printed)}',
+                  "#    design: ",
+                  '#    cebm_level: ""',
+                  "#    rationale: ",
+                  "#    annotation: >-",
+                  "#      "]
+    return "\n".join(lines) + "\n"
+
+
+def _clip(text: str, n: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def marker_warnings(parsed: article_mod.Article, refs: list[CitedReference]) -> list[str]:
+    """Markers without a reference, references never cited, and a body without any marker."""
+    listed = {r.number for r in refs}
+    cited = set(parsed.markers())
+    out = []
+    if not cited:
+        out.append("no [n] citation markers found in the body: if the page printed plain superscript "
+                   "numbers, add [n] markers to article.md by hand")
+    for number in sorted(cited - listed, key=_num):
+        out.append(f"marker [{number}] has no entry in the reference list")
+    for number in sorted(listed - cited, key=_num) if cited else []:
+        out.append(f"reference [{number}] is never cited in the body")
+    return out
+
+
+def _num(text: str) -> tuple[int, str]:
+    return (int(text), text) if text.isdigit() else (10**9, text)
+
+
+def _report(result: InitResult, parsed: article_mod.Article, progress: Progress) -> None:
+    review = result.review
+    for path in result.written:
+        progress(f"init: wrote {review.rel(path)}")
+    kinds = [r.kind for r in result.references]
+    progress(f"init: '{parsed.title}': {len(parsed.sections)} sections, {len(parsed.markers())} markers, "
+             f"{len(kinds)} references ({kinds.count('web')} web, "
+             f"{sum(1 for r in result.references if r.doi_printed)} with a DOI), style {result.style}")
+    for warning in result.warnings:
+        progress(f"init: warning: {warning}")
+
+
+# --- Crossref: the seam to the fetch step ----------------------------------------------------------
+
+def fetch_references(review: Review, base_url: str | None = None, mailto: str | None = None,
+                     progress: Progress = stderr_progress) -> int:
+    """Resolve the references and write the snapshot, exactly as ``evidence-review fetch`` does."""
+    from evidence_review.records import fetch  # here: it loads the HTTP client and habanero
+
+    progress("init: resolving references through Crossref")
+    args = Namespace(review=review.name, root=review.root, refresh=False, reconstruct=False,
+                     base_url=base_url, mailto=mailto)
+    return fetch.run(args)
+
+
+def next_steps(result: InitResult, fetched: bool) -> str:
+    """The closing hint: what the reviewer does next, in order."""
+    name = result.review.name
+    data = f"data/{name}"
+    steps = [f"read {data}/article.md against the page and fix what extraction got wrong "
+             f"(cited.bib and candidates.csv are rebuilt from it)",
+             f"split {data}/claims.csv into claims and give each a verdict; fill {data}/sources.yaml"]
+    steps.append(f"evidence-review audit --review {name}" if fetched else
+                 f"evidence-review fetch --review {name}")
+    steps += [f"evidence-review check --review {name}", f"evidence-review build --review {name}"]
+    if not (result.review.root / "data" / "evidence-levels.yaml").is_file():
+        steps.insert(0, "copy data/evidence-levels.yaml (the evidence scheme) into this project")
+    return "next steps:\n" + "\n".join(f"  {i}. {s}" for i, s in enumerate(steps, start=1))
