@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from sample_records import SAMPLE_OTHER_AGENCY, SAMPLE_RECORDS
 
 from evidence_review.records.crossref import CrossrefClient
-from evidence_review.records.standin import SAMPLE_OTHER_AGENCY, SAMPLE_RECORDS, CrossrefStandIn
+from evidence_review.records.standin import CrossrefStandIn
 
 MAILTO = "reviewer@example.org"
 

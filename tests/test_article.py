@@ -3,6 +3,7 @@
 import pytest
 
 from evidence_review.core.errors import InputError
+from evidence_review.core.markers import numbers_in
 from evidence_review.intake import article
 
 PAGE = """Site nav | Home | Blog
@@ -79,7 +80,7 @@ def test_article_without_reference_list_is_rejected():
     ("[2–3]", ["2", "3"]), ("a [1] b [5]", ["1", "5"]), ("no marker", []),
 ])
 def test_marker_expansion(text, expected):
-    assert article.expand_marker_numbers(text) == expected
+    assert numbers_in(text) == expected
 
 
 def test_sentence_split_ignores_abbreviations_and_parentheses():

@@ -15,14 +15,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from evidence_review.audit.fields import (
-    AuditResult,
-    audit_reference,
-    audit_review,
-    check_markers,
-    corrected_reference,
-    format_apa,
-)
+from evidence_review.audit.corrected import corrected_reference, format_apa
+from evidence_review.audit.fields import audit_reference, audit_review
+from evidence_review.audit.findings import AuditResult
+from evidence_review.audit.markers import check_markers
 from evidence_review.intake.references import CitedReference
 from evidence_review.records.doi import normalise
 from evidence_review.records.resolve import resolve_references

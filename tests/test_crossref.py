@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 
 import pytest
+from sample_records import SAMPLE_OTHER_AGENCY
 
 from evidence_review.core.errors import CrossrefError
 from evidence_review.records.crossref import DEFAULT_BASE_URL, CrossrefClient, WorkOutcome
-from evidence_review.records.standin import SAMPLE_OTHER_AGENCY, Fault
+from evidence_review.records.standin import Fault
 
 MAILTO = "reviewer@example.org"  # as in conftest.make_client
 DATACITE_DOI = next(iter(SAMPLE_OTHER_AGENCY))
@@ -23,11 +24,11 @@ def test_many_dois_take_one_batch_request(standin, client):
 
 
 def test_outcomes_are_keyed_by_normalised_doi_in_input_order(standin, client):
-    outcomes = client.get_works(["https://doi.org/10.1212/WNL.0b013e3181d0ccca.",
-                                 "doi:10.1111/ENE.13799", "10.1111/ene.13799"])
-    assert list(outcomes) == ["10.1212/wnl.0b013e3181d0ccca", "10.1111/ene.13799"]
-    first = outcomes["10.1212/wnl.0b013e3181d0ccca"]
-    assert first == WorkOutcome("10.1212/wnl.0b013e3181d0ccca", "ok", first.message, None)
+    outcomes = client.get_works(["https://doi.org/10.5555/SAMPLE.0b0002.",
+                                 "doi:10.5555/SAMPLE.13799", "10.5555/sample.13799"])
+    assert list(outcomes) == ["10.5555/sample.0b0002", "10.5555/sample.13799"]
+    first = outcomes["10.5555/sample.0b0002"]
+    assert first == WorkOutcome("10.5555/sample.0b0002", "ok", first.message, None)
     assert first.message["volume"] == "74"
 
 
@@ -38,17 +39,17 @@ def test_batches_respect_the_batch_size(standin, client):
 
 
 def test_dois_a_batch_omitted_are_asked_one_by_one(standin, client):
-    standin.hidden_from_filter = {"10.1111/ene.13799"}
+    standin.hidden_from_filter = {"10.5555/sample.13799"}
     outcomes = client.get_works([*RECORD_DOIS, "10.9999/unknown"])
-    assert outcomes["10.1111/ene.13799"].status == "ok"
+    assert outcomes["10.5555/sample.13799"].status == "ok"
     assert outcomes["10.9999/unknown"].status == "not-found"
     # one batch, then /works/{doi} for the two it left out, and one agency question for the 404
     assert standin.counts == {"batch": 1, "work": 2, "agency": 1}
 
 
 def test_single_doi_uses_the_work_route(standin, client):
-    outcome = client.get_work("10.1111/ENE.13799")
-    assert outcome.status == "ok" and outcome.message["DOI"] == "10.1111/ene.13799"
+    outcome = client.get_work("10.5555/SAMPLE.13799")
+    assert outcome.status == "ok" and outcome.message["DOI"] == "10.5555/sample.13799"
     assert standin.counts == {"work": 1}
 
 
@@ -69,7 +70,7 @@ def test_agency_is_asked_only_once_even_when_it_fails(standin, client):
 
 
 def test_crossref_agency_is_not_reported_as_elsewhere(standin, client):
-    assert client.agency("10.1111/ene.13799") == "crossref"
+    assert client.agency("10.5555/sample.13799") == "crossref"
     assert client.agency(DATACITE_DOI) == "datacite"
     assert client.agency("10.9999/unknown") is None
 
@@ -98,7 +99,7 @@ def test_warm_cache_makes_no_request(standin, make_client, tmp_path):
     assert all(o.from_cache for o in warm.values())
     assert {d: (o.status, o.message, o.agency) for d, o in warm.items()} == \
         {d: (o.status, o.message, o.agency) for d, o in cold.items()}
-    assert (tmp_path / "10.1111_ene.13799.json").is_file()
+    assert (tmp_path / "10.5555_sample.13799.json").is_file()
 
 
 def test_refresh_asks_again(standin, make_client, tmp_path):
@@ -110,17 +111,17 @@ def test_refresh_asks_again(standin, make_client, tmp_path):
 
 
 def test_unreadable_cache_entry_is_asked_again(standin, make_client, tmp_path):
-    make_client(cache_dir=tmp_path).get_work("10.1111/ene.13799")
-    (tmp_path / "10.1111_ene.13799.json").write_text("{not json")
+    make_client(cache_dir=tmp_path).get_work("10.5555/sample.13799")
+    (tmp_path / "10.5555_sample.13799.json").write_text("{not json")
     standin.clear()
-    assert make_client(cache_dir=tmp_path).get_work("10.1111/ene.13799").status == "ok"
+    assert make_client(cache_dir=tmp_path).get_work("10.5555/sample.13799").status == "ok"
     assert standin.counts == {"work": 1}
 
 
 def test_bibliographic_query_returns_scored_items_best_first(standin, client):
     items = client.query_bibliographic("Assessment symptomatic treatment muscle cramps Neurology",
                                        rows=2)
-    assert items[0]["DOI"] == "10.1212/WNL.0b013e3181d0ccca"
+    assert items[0]["DOI"] == "10.5555/SAMPLE.0b0002"
     assert len(items) == 2 and items[0]["score"] >= items[1]["score"]
     assert standin.counts == {"query": 1}
 
@@ -132,7 +133,7 @@ def test_bibliographic_query_failure_raises_crossref_error(standin, make_client)
 
 
 def test_mailto_travels_in_the_user_agent(standin, client):
-    client.get_work("10.1111/ene.13799")
+    client.get_work("10.5555/sample.13799")
     agent = standin.requests()[0].user_agent
     assert f"(mailto:{MAILTO})" in agent and "habanero/2.9.2" in agent
     assert "mailto" not in standin.requests()[0].target  # not a query parameter
@@ -142,7 +143,7 @@ def test_configuration_comes_from_the_environment(standin, monkeypatch):
     monkeypatch.setenv("CROSSREF_BASE_URL", standin.base_url)
     monkeypatch.setenv("CROSSREF_MAILTO", "env@example.org")
     with CrossrefClient() as client:
-        assert client.get_work("10.1111/ene.13799").status == "ok"
+        assert client.get_work("10.5555/sample.13799").status == "ok"
     assert "(mailto:env@example.org)" in standin.requests()[0].user_agent
     monkeypatch.delenv("CROSSREF_BASE_URL")
     assert CrossrefClient().base_url == DEFAULT_BASE_URL
@@ -171,7 +172,7 @@ def test_plus_token_is_only_a_header(standin, make_client, monkeypatch, caplog, 
 
 
 def test_no_plus_header_without_a_token(standin, client):
-    client.get_work("10.1111/ene.13799")
+    client.get_work("10.5555/sample.13799")
     assert "crossref-plus-api-token" not in standin.requests()[0].headers
 
 
@@ -200,4 +201,4 @@ def test_refused_batch_falls_back_to_one_request_per_doi(standin, client):
     assert standin.counts == {"batch": 1, "work": 3}  # a 400 is not retried
 
 
-RECORD_DOIS = ["10.1111/ene.13799", "10.1212/wnl.0b013e3181d0ccca", "10.1002/14651858.cd012345"]
+RECORD_DOIS = ["10.5555/sample.13799", "10.5555/sample.0b0002", "10.5555/sample.cd012345"]

@@ -8,8 +8,8 @@ import pytest
 
 from evidence_review.records.crossref import STOPPED_EARLY
 
-DOI = "10.1111/ene.13799"
-BATCH = ["10.1111/ene.13799", "10.1212/wnl.0b013e3181d0ccca", "10.1002/14651858.cd012345"]
+DOI = "10.5555/sample.13799"
+BATCH = ["10.5555/sample.13799", "10.5555/sample.0b0002", "10.5555/sample.cd012345"]
 
 
 def starts(standin, kind=None) -> list[float]:
@@ -101,7 +101,7 @@ def test_bad_body_every_time_is_reported(standin, client):
     standin.add_fault(kind="wrong-doi")
     outcome = client.get_work(DOI)
     assert outcome.reason == ("gave up after 4 attempts: unexpected answer: a work for "
-                              "'10.5555/not-what-you-asked', not '10.1111/ene.13799'")
+                              "'10.5555/not-what-you-asked', not '10.5555/sample.13799'")
 
 
 def test_error_budget_stops_the_run_early(standin, make_client, caplog):

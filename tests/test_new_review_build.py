@@ -15,6 +15,7 @@ import pytest
 from test_init import HTML, TEXT, VITAMIN_D_RECORDS, _work
 
 from evidence_review.records.standin import CrossrefStandIn
+from evidence_review.workflow.prepare import prepare
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,6 +74,5 @@ def test_build_all_built_every_review_in_parallel(project):
 def test_the_default_review_is_untouched_by_new_reviews():
     # the committed muscle-spasm derived files are what prepare() writes (nothing to rewrite)
     from evidence_review.core.paths import Review
-    from evidence_review.intake import reviewfiles as review
 
-    assert review.prepare(Review.open("muscle-spasm", ROOT)) == []
+    assert prepare(Review.open("muscle-spasm", ROOT)) == []

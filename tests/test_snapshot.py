@@ -6,6 +6,7 @@ import hashlib
 import json
 
 import pytest
+from sample_records import SAMPLE_RECORDS as RECORDS
 
 from evidence_review.core.errors import SnapshotError
 from evidence_review.records.snapshot import (
@@ -15,22 +16,21 @@ from evidence_review.records.snapshot import (
     stable_message,
     write_snapshot,
 )
-from evidence_review.records.standin import SAMPLE_RECORDS as RECORDS
 
 HEADER = {"provenance": "crossref-api", "retrieved": "2026-05-09",
           "base_url": "https://api.crossref.org",
           "client": "evidence-review 0.1.0 / habanero 2.9.2"}
 REFS = {
-    "1": {"status": "matched", "doi": "10.1111/ene.13799", "doi_cited": "10.1111/ene.13799",
+    "1": {"status": "matched", "doi": "10.5555/sample.13799", "doi_cited": "10.5555/sample.13799",
           "reason": None},
-    "2": {"status": "repaired", "doi": "10.1212/wnl.0b013e3181d0ccca",
-          "doi_cited": "https://doi.org/1212/WNL.0b013e3181d0ccca", "reason": "missing 10. prefix"},
+    "2": {"status": "repaired", "doi": "10.5555/sample.0b0002",
+          "doi_cited": "https://doi.org/5555/sample.0b0002", "reason": "missing 10. prefix"},
     "3": {"status": "not-found", "doi": None, "doi_cited": None, "reason": "no DOI printed"},
 }
 
 
 def works_v1() -> dict[str, dict]:
-    return {k.lower(): v for k, v in RECORDS.items() if not k.startswith("10.1002")}
+    return {k.lower(): v for k, v in RECORDS.items() if "cd012345" not in k.lower()}
 
 
 @pytest.fixture
@@ -46,8 +46,8 @@ def test_layout_and_manifest(snap_dir):
                                                        ensure_ascii=False) + "\n"
     assert manifest["schema"] == 1 and manifest["review"] == "muscle-spasm"
     assert manifest["mailto_used"] is False and manifest["note"] == "first fetch"
-    entry = manifest["works"]["10.1111/ene.13799"]
-    assert entry["file"] == "works/10.1111_ene.13799.json"
+    entry = manifest["works"]["10.5555/sample.13799"]
+    assert entry["file"] == "works/10.5555_sample.13799.json"
     data = (snap_dir / entry["file"]).read_bytes()
     assert entry["sha256"] == hashlib.sha256(data).hexdigest()
     envelope = json.loads(data)
@@ -56,21 +56,21 @@ def test_layout_and_manifest(snap_dir):
     assert envelope["message"]["indexed"]  # raw answers keep volatile fields
     assert manifest["references"] == REFS
     assert snap.provenance == "crossref-api" and snap.retrieved == "2026-05-09"
-    assert snap.work("https://doi.org/10.1212/WNL.0B013E3181D0CCCA")["volume"] == "74"
+    assert snap.work("https://doi.org/10.5555/SAMPLE.0B0002")["volume"] == "74"
     assert snap.work("10.9999/absent") is None
-    assert set(snap.works()) == {"10.1111/ene.13799", "10.1212/wnl.0b013e3181d0ccca"}
+    assert set(snap.works()) == {"10.5555/sample.13799", "10.5555/sample.0b0002"}
 
 
 def test_writing_is_deterministic(snap_dir, tmp_path):
     write_snapshot(snap_dir, works_v1(), REFS, **HEADER)
     other = tmp_path / "other" / "muscle-spasm" / "crossref"
     write_snapshot(other, dict(reversed(works_v1().items())), REFS, **HEADER)
-    for name in ("manifest.json", "works/10.1111_ene.13799.json"):
+    for name in ("manifest.json", "works/10.5555_sample.13799.json"):
         assert (snap_dir / name).read_bytes() == (other / name).read_bytes()
 
 
 @pytest.mark.parametrize(("doi", "name"), [
-    ("10.1111/ENE.13799", "10.1111_ene.13799"),
+    ("10.5555/SAMPLE.13799", "10.5555_sample.13799"),
     ("10.1002/(SICI)1097-4636(199706)35:4<1::AID>3.0.CO;2-X",
      "10.1002_(sici)1097-4636(199706)35%3A4%3C1%3A%3Aaid%3E3.0.co;2-x"),
     ("10.1000/a_b/c", "10.1000_a_b_c"),
@@ -81,7 +81,7 @@ def test_safe_name(doi, name):
 
 
 def test_stable_message_drops_volatile_fields():
-    message = RECORDS["10.1111/ene.13799"]
+    message = RECORDS["10.5555/sample.13799"]
     stable = stable_message({**message, "score": 12.5})
     for volatile in ("indexed", "deposited", "is-referenced-by-count", "score", "reference-count"):
         assert volatile not in stable
@@ -90,9 +90,9 @@ def test_stable_message_drops_volatile_fields():
 
 def test_stale_work_files_are_removed(snap_dir):
     write_snapshot(snap_dir, works_v1(), REFS, **HEADER)
-    only = {"10.1111/ene.13799": RECORDS["10.1111/ene.13799"]}
+    only = {"10.5555/sample.13799": RECORDS["10.5555/sample.13799"]}
     write_snapshot(snap_dir, only, {"1": REFS["1"]}, **HEADER)
-    assert sorted(p.name for p in (snap_dir / "works").iterdir()) == ["10.1111_ene.13799.json"]
+    assert sorted(p.name for p in (snap_dir / "works").iterdir()) == ["10.5555_sample.13799.json"]
     assert not list(snap_dir.parent.glob(".crossref.*"))  # no working directories left behind
 
 
@@ -115,9 +115,9 @@ def test_works_without_atomic_exchange(snap_dir, monkeypatch):
 
 def test_hash_mismatch_names_the_file(snap_dir):
     write_snapshot(snap_dir, works_v1(), REFS, **HEADER)
-    path = snap_dir / "works" / "10.1111_ene.13799.json"
+    path = snap_dir / "works" / "10.5555_sample.13799.json"
     path.write_text(path.read_text().replace("Muscle cramps", "Muscle crumps"))
-    with pytest.raises(SnapshotError, match=r"10\.1111_ene\.13799\.json: contents do not match"):
+    with pytest.raises(SnapshotError, match=r"10\.5555_sample\.13799\.json: contents do not match"):
         Snapshot.load(snap_dir)
 
 
@@ -137,15 +137,15 @@ def _rehash(snap_dir, doi: str, data: bytes) -> None:
 ])
 def test_corrupt_work_file_names_the_file(snap_dir, data, message):
     write_snapshot(snap_dir, works_v1(), REFS, **HEADER)
-    _rehash(snap_dir, "10.1111/ene.13799", data)
-    with pytest.raises(SnapshotError, match=rf"10\.1111_ene\.13799\.json: {message}"):
+    _rehash(snap_dir, "10.5555/sample.13799", data)
+    with pytest.raises(SnapshotError, match=rf"10\.5555_sample\.13799\.json: {message}"):
         Snapshot.load(snap_dir)
 
 
 def test_missing_work_file_names_the_file(snap_dir):
     write_snapshot(snap_dir, works_v1(), REFS, **HEADER)
-    (snap_dir / "works" / "10.1111_ene.13799.json").unlink()
-    with pytest.raises(SnapshotError, match=r"10\.1111_ene\.13799\.json: missing work file"):
+    (snap_dir / "works" / "10.5555_sample.13799.json").unlink()
+    with pytest.raises(SnapshotError, match=r"10\.5555_sample\.13799\.json: missing work file"):
         Snapshot.load(snap_dir)
 
 
@@ -167,15 +167,15 @@ def test_bad_manifest_names_the_file(snap_dir, text, message):
 def test_manifest_cannot_point_outside_works(snap_dir):
     write_snapshot(snap_dir, works_v1(), REFS, **HEADER)
     manifest = json.loads((snap_dir / "manifest.json").read_text())
-    manifest["works"]["10.1111/ene.13799"]["file"] = "../../../etc/passwd"
+    manifest["works"]["10.5555/sample.13799"]["file"] = "../../../etc/passwd"
     (snap_dir / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(SnapshotError, match="outside works/"):
         Snapshot.load(snap_dir)
 
 
 @pytest.mark.parametrize(("works", "refs", "header", "message"), [
-    ({"10.1111/ene.13799": RECORDS["10.1212/WNL.0b013e3181d0ccca"]}, {}, {}, "is for DOI"),
-    ({"10.1111/ene.13799": ["not", "a", "dict"]}, {}, {}, "not a work message"),
+    ({"10.5555/sample.13799": RECORDS["10.5555/SAMPLE.0b0002"]}, {}, {}, "is for DOI"),
+    ({"10.5555/sample.13799": ["not", "a", "dict"]}, {}, {}, "not a work message"),
     ({}, {"1": {"status": "found"}}, {}, "reference 1: status"),
     ({}, {}, {"provenance": "guessed"}, "provenance"),
     ({}, {}, {"retrieved": "9 May 2026"}, "retrieved"),
@@ -193,16 +193,16 @@ def test_invalid_input_writes_nothing(snap_dir, works, refs, header, message):
 
 def test_failed_refresh_keeps_the_previous_good_record(snap_dir):
     write_snapshot(snap_dir, works_v1(), REFS, **HEADER)
-    failed = {**REFS, "1": {"status": "error", "doi": "10.1111/ene.13799",
-                            "doi_cited": "10.1111/ene.13799",
+    failed = {**REFS, "1": {"status": "error", "doi": "10.5555/sample.13799",
+                            "doi_cited": "10.5555/sample.13799",
                             "reason": "gave up after 5 attempts: 503 Service Unavailable"}}
-    newer = {"10.1212/wnl.0b013e3181d0ccca": RECORDS["10.1212/WNL.0b013e3181d0ccca"]}
+    newer = {"10.5555/sample.0b0002": RECORDS["10.5555/SAMPLE.0b0002"]}
     snap = write_snapshot(snap_dir, newer, failed, **{**HEADER, "retrieved": "2026-06-01"})
     assert snap.references["1"]["status"] == "matched"
     assert snap.references["1"]["reason"] == (
         "Refresh failed (gave up after 5 attempts: 503 Service Unavailable); kept the record "
         "retrieved 2026-05-09.")
-    assert snap.work("10.1111/ene.13799")["title"] == ["Muscle cramps: a review of treatment"]
+    assert snap.work("10.5555/sample.13799")["title"] == ["Muscle cramps: a review of treatment"]
     assert "reference(s) 1" in snap.manifest["note"]
 
 

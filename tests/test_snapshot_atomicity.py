@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+from sample_records import SAMPLE_RECORDS as RECORDS
 
 from evidence_review.records.snapshot import Snapshot, write_snapshot
-from evidence_review.records.standin import SAMPLE_RECORDS as RECORDS
 from evidence_review.records.standin import Fault
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
@@ -51,8 +51,8 @@ snapshot._swap_in = swap_then_maybe_pause
 
 print("fetching", flush=True)
 with CrossrefClient(base_url=base_url, mailto="reviewer@example.org", backoff=0.01) as client:
-    outcomes = client.get_works(["10.1111/ene.13799", "10.1212/wnl.0b013e3181d0ccca",
-                                 "10.1002/14651858.cd012345"], refresh=True)
+    outcomes = client.get_works(["10.5555/sample.13799", "10.5555/sample.0b0002",
+                                 "10.5555/sample.cd012345"], refresh=True)
 works = {d: o.message for d, o in outcomes.items() if o.status == "ok"}
 for message in works.values():
     message["title"] = ["v2 " + message["title"][0]]
@@ -65,8 +65,8 @@ print("done", flush=True)
 
 
 def _write_v1(directory: Path) -> dict[str, bytes]:
-    works = {k.lower(): v for k, v in RECORDS.items() if not k.startswith("10.1002")}
-    refs = {"1": {"status": "matched", "doi": "10.1111/ene.13799", "doi_cited": None,
+    works = {k.lower(): v for k, v in RECORDS.items() if "cd012345" not in k.lower()}
+    refs = {"1": {"status": "matched", "doi": "10.5555/sample.13799", "doi_cited": None,
                   "reason": None}}
     write_snapshot(directory, works, refs, retrieved="2026-05-09", **HEADER)
     return _files(directory)
@@ -110,7 +110,7 @@ def test_killed_before_the_swap_leaves_the_old_snapshot(standin, tmp_path, step)
     snap = Snapshot.load(directory)  # verifies every sha256
     assert _files(directory) == before
     assert snap.retrieved == "2026-05-09"
-    assert snap.work("10.1111/ene.13799")["title"] == ["Muscle cramps: a review of treatment"]
+    assert snap.work("10.5555/sample.13799")["title"] == ["Muscle cramps: a review of treatment"]
     # The next write clears what the killed writer left behind and succeeds.
     write_snapshot(directory, snap.works(), snap.references, retrieved="2026-05-10", **HEADER)
     assert Snapshot.load(directory).retrieved == "2026-05-10"
@@ -123,7 +123,7 @@ def test_killed_after_the_swap_leaves_the_new_snapshot(standin, tmp_path):
     _run_child_until(standin.base_url, directory, "after-swap")
     snap = Snapshot.load(directory)
     assert snap.retrieved == "2026-06-01"
-    assert snap.work("10.1111/ene.13799")["title"] == ["v2 Muscle cramps: a review of treatment"]
+    assert snap.work("10.5555/sample.13799")["title"] == ["v2 Muscle cramps: a review of treatment"]
     assert len(snap.works()) == 3
     manifest = json.loads((directory / "manifest.json").read_text())
     assert set(manifest["works"]) == set(snap.works())

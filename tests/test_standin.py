@@ -18,12 +18,12 @@ def get(api: CrossrefStandIn, path: str, **kwargs) -> httpx2.Response:
 
 
 def test_work_route_returns_the_work_envelope(standin):
-    r = get(standin, "/works/10.1111/ENE.13799")
+    r = get(standin, "/works/10.5555/SAMPLE.13799")
     assert r.status_code == 200 and r.headers["content-type"] == "application/json"
     body = r.json()
     assert {k: body[k] for k in ("status", "message-type", "message-version")} == {
         "status": "ok", "message-type": "work", "message-version": "1.0.0"}
-    assert body["message"]["DOI"] == "10.1111/ene.13799"
+    assert body["message"]["DOI"] == "10.5555/sample.13799"
     assert r.headers["x-rate-limit-limit"] == "1000" and r.headers["x-rate-limit-interval"] == "1s"
 
 
@@ -34,13 +34,13 @@ def test_unknown_doi_is_a_plain_text_404(standin):
 
 
 def test_filter_route_returns_a_work_list(standin):
-    r = get(standin, "/works", params={"filter": "doi:10.1111/ene.13799,doi:10.9999/unknown",
+    r = get(standin, "/works", params={"filter": "doi:10.5555/sample.13799,doi:10.9999/unknown",
                                        "rows": "2"})
     body = r.json()
     assert body["message-type"] == "work-list"
     message = body["message"]
     assert message["total-results"] == 1 and message["items-per-page"] == 2
-    assert [i["DOI"] for i in message["items"]] == ["10.1111/ene.13799"]
+    assert [i["DOI"] for i in message["items"]] == ["10.5555/sample.13799"]
     assert "query" in message
 
 
@@ -48,7 +48,7 @@ def test_query_route_scores_items(standin):
     r = get(standin, "/works", params={"query.bibliographic": "magnesium cramps cochrane",
                                        "rows": "1"})
     items = r.json()["message"]["items"]
-    assert len(items) == 1 and items[0]["DOI"] == "10.1002/14651858.CD012345"
+    assert len(items) == 1 and items[0]["DOI"] == "10.5555/sample.CD012345"
     assert items[0]["score"] > 0
 
 
@@ -56,13 +56,13 @@ def test_agency_route(standin):
     other = get(standin, "/works/10.5061/dryad.example/agency").json()
     assert other["message-type"] == "work-agency"
     assert other["message"]["agency"] == {"id": "datacite", "label": "DataCite"}
-    own = get(standin, "/works/10.1111/ene.13799/agency").json()
+    own = get(standin, "/works/10.5555/sample.13799/agency").json()
     assert own["message"]["agency"]["id"] == "crossref"
     assert get(standin, "/works/10.9999/x/agency").status_code == 404
 
 
 def test_requests_are_counted_by_kind_with_headers(standin):
-    get(standin, "/works/10.1111/ene.13799", headers={"User-Agent": "probe/1"})
+    get(standin, "/works/10.5555/sample.13799", headers={"User-Agent": "probe/1"})
     get(standin, "/works", params={"filter": "doi:10.1/x"})
     assert standin.counts == {"work": 1, "batch": 1}
     assert standin.requests("work")[0].user_agent == "probe/1"
@@ -71,19 +71,19 @@ def test_requests_are_counted_by_kind_with_headers(standin):
 
 def test_fault_schedule_first_two_requests(standin):
     standin.add_fault(Fault("status", status=503, times=2))
-    assert [get(standin, "/works/10.1111/ene.13799").status_code for _ in range(3)] == \
+    assert [get(standin, "/works/10.5555/sample.13799").status_code for _ in range(3)] == \
         [503, 503, 200]
 
 
 def test_faults_match_a_doi(standin):
-    standin.add_fault(kind="status", status=500, match="10.1212/")
-    assert get(standin, "/works/10.1212/wnl.0b013e3181d0ccca").status_code == 500
-    assert get(standin, "/works/10.1111/ene.13799").status_code == 200
+    standin.add_fault(kind="status", status=500, match="sample.0b0002")
+    assert get(standin, "/works/10.5555/sample.0b0002").status_code == 500
+    assert get(standin, "/works/10.5555/sample.13799").status_code == 200
 
 
 def test_429_fault_carries_retry_after(standin):
     standin.add_fault(kind="status", status=429, retry_after=3)
-    r = get(standin, "/works/10.1111/ene.13799")
+    r = get(standin, "/works/10.5555/sample.13799")
     assert r.status_code == 429 and r.headers["retry-after"] == "3"
 
 
@@ -95,17 +95,17 @@ def test_429_fault_carries_retry_after(standin):
 ])
 def test_body_faults(standin, kind, check):
     standin.add_fault(kind=kind)
-    r = get(standin, "/works/10.1111/ene.13799")
+    r = get(standin, "/works/10.5555/sample.13799")
     assert r.status_code == 200 and check(r)
 
 
 def test_reset_and_hang(standin):
     standin.add_fault(kind="reset", times=1)
     with pytest.raises(httpx2.TransportError):
-        get(standin, "/works/10.1111/ene.13799")
+        get(standin, "/works/10.5555/sample.13799")
     standin.add_fault(kind="hang", delay=5, times=1)
     with pytest.raises(httpx2.ReadTimeout):
-        httpx2.get(standin.base_url + "/works/10.1111/ene.13799", timeout=0.2)
+        httpx2.get(standin.base_url + "/works/10.5555/sample.13799", timeout=0.2)
     assert standin.requests()[-1].status is None  # still hanging; released at shutdown
 
 

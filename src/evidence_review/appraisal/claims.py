@@ -15,19 +15,13 @@ from pathlib import Path
 import pandas as pd
 
 from evidence_review.core.errors import InputError, Problem
+from evidence_review.core.vocab import BASES, UNREVIEWED, VERDICTS
+from evidence_review.core.vocab import VERDICT_SEVERITY as SEVERITY  # noqa: F401 - older name
 
 COLUMNS = ["id", "section", "sentence", "quote", "text", "refs", "marker_scope", "verdict",
            "source_says", "locator", "basis", "needs_citation", "would_support", "indirect", "note"]
 REQUIRED = ["id", "section", "text", "refs", "verdict", "source_says", "locator", "basis",
             "needs_citation", "note"]
-VERDICTS = ["supported", "partially-supported", "unsupported", "contradicted", "not-verifiable",
-            "uncited"]
-# Worst first: the order in which a writer should fix claims.
-UNREVIEWED = "unreviewed"  # how an empty verdict (a scaffolded, not yet reviewed row) is shown
-SEVERITY = {"unreviewed": -1, "contradicted": 0, "unsupported": 1, "not-verifiable": 2,
-            "partially-supported": 3,
-            "uncited": 4, "supported": 5}
-BASES = ["full-text", "abstract", "publisher-record", "pubmed-record", "secondary-summary", "none"]
 SCOPES = ["sentence", "paragraph", ""]
 BOOLEAN = {"true": True, "false": False}
 ID_PATTERN = re.compile(r"^C\d{2,}[a-z]?$")

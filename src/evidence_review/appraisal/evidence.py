@@ -13,8 +13,7 @@ from typing import Any
 
 from evidence_review.core.datafile import read_yaml
 from evidence_review.core.errors import InputError, Problem
-
-SUPPORTING = ("supported", "partially-supported")
+from evidence_review.core.vocab import SUPPORTING
 
 
 @dataclass

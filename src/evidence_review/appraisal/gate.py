@@ -7,15 +7,24 @@ unsupported claim that carries no reviewer note.
 
 from __future__ import annotations
 
-from evidence_review.report.session import ReviewSession
+import pandas as pd
 
-UNRESOLVED = {"not-found", "error"}
+from evidence_review.core.vocab import UNRESOLVED
 
 
-def blockers(session: ReviewSession) -> list[str]:
-    """One sentence per blocking problem (empty when the review may be published)."""
+def blockers(audit: dict, claims: pd.DataFrame, pending: list[str]) -> list[str]:
+    """One sentence per blocking problem (empty when the review may be published).
+
+    Parameters
+    ----------
+    audit : dict
+        The ``audit --format json`` document.
+    claims : DataFrame
+        The validated claims table.
+    pending : list of str
+        The review's unfinished work, one sentence each.
+    """
     out: list[str] = []
-    audit = session.audit.to_json(session.review.name, session.snapshot)
     for ref in audit["references"]:
         label = f"reference [{ref['ref']}]"
         if ref["status"] in UNRESOLVED:
@@ -23,10 +32,9 @@ def blockers(session: ReviewSession) -> list[str]:
         for finding in ref["findings"]:
             if finding["severity"] == "major":
                 out.append(f"{label}: major {finding['field']} error: {finding['message']}")
-    claims = session.claims
     silent = claims[claims["verdict"].isin(["contradicted", "unsupported"])
                     & (claims["note"].str.strip() == "")]
     for _, row in silent.iterrows():
         out.append(f"claim {row['id']} is {row['verdict']} and has no reviewer note")
-    out.extend(f"review incomplete: {line}" for line in session.pending())
+    out.extend(f"review incomplete: {line}" for line in pending)
     return out

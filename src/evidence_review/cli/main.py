@@ -12,7 +12,6 @@ from pathlib import Path
 
 from evidence_review import __version__
 from evidence_review.core.errors import EvidenceReviewError, InputError, Problem, SnapshotError
-from evidence_review.core.paths import DEFAULT_REVIEW
 
 FORMATS = ("table", "json", "csv")
 
@@ -31,8 +30,9 @@ def _common(p: argparse.ArgumentParser, review: bool = True) -> None:
                    help="project folder holding data/ and refs/ (default: found from the current "
                         "directory)")
     if review:
-        p.add_argument("--review", default=DEFAULT_REVIEW,
-                       help=f"review name: data/NAME/ (default: {DEFAULT_REVIEW})")
+        p.add_argument("--review", default=None,
+                       help="review name: data/NAME/ (default: the only review under data/, or "
+                            "[tool.evidence-review] default-review in pyproject.toml)")
 
 
 def _crossref_opts(p: argparse.ArgumentParser) -> None:
@@ -76,6 +76,10 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", required=True,
                    choices=("bibtex", "ris", "csl-json", "claimreview"))
     p.add_argument("-o", "--output", type=Path, default=None, help="write to FILE (default: stdout)")
+
+    p = sub.add_parser("prepare", help="rebuild the files derived from data/NAME/article.md "
+                                       "(cited.bib, candidates.csv) after editing it")
+    _common(p)
 
     p = sub.add_parser("check", help="validate every input of the review; report all problems")
     _common(p)

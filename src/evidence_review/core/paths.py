@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from evidence_review.core.errors import InputError, Problem
 
-DEFAULT_REVIEW = "muscle-spasm"
-_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_NAME = re.compile(r"\A[a-z0-9][a-z0-9._-]*\Z")  # \Z, not $: "name\n" is not a name
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -36,10 +36,13 @@ class Review:
     root: Path
 
     @classmethod
-    def open(cls, name: str = DEFAULT_REVIEW, root: Path | str | None = None,
+    def open(cls, name: str | None = None, root: Path | str | None = None,
              must_exist: bool = True) -> Review:
+        """The review ``name`` under ``root``; with no name, the project's default review."""
         root = Path(root).resolve() if root else find_root()
-        if not _NAME.match(name):
+        if name is None:
+            name = default_review(root)
+        if not isinstance(name, str) or not _NAME.match(name):
             raise InputError(Problem(file=str(name), field="review",
                                      message="a review name uses lower-case letters, digits, '-', "
                                              "'.' and '_' only"))
@@ -108,3 +111,36 @@ def available_reviews(root: Path) -> list[str]:
     if not data.is_dir():
         return []
     return sorted(p.name for p in data.iterdir() if p.is_dir() and (p / "article.md").exists())
+
+
+def default_review(root: Path) -> str:
+    """The review a command works on when none is named: the project's choice.
+
+    ``[tool.evidence-review] default-review`` in the project's pyproject.toml, else the only
+    review under data/. Several reviews and no setting is a question only the user can answer.
+    """
+    setting = _project_setting(Path(root), "default-review")
+    if setting is not None:
+        return str(setting)
+    reviews = available_reviews(root)
+    if len(reviews) == 1:
+        return reviews[0]
+    where = Path(root) / "data"
+    if not reviews:
+        raise InputError(Problem(file=str(where), field="review",
+                                 message="no review here yet: start one with `evidence-review init`"))
+    raise InputError(Problem(file=str(where), field="review",
+                             message=f"{len(reviews)} reviews ({', '.join(reviews)}): name one with "
+                                     "--review, or set [tool.evidence-review] default-review in "
+                                     "pyproject.toml"))
+
+
+def _project_setting(root: Path, key: str):
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        return None
+    try:
+        config = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(Problem(file=str(path), message=f"not valid TOML: {exc}")) from None
+    return (config.get("tool", {}).get("evidence-review") or {}).get(key)

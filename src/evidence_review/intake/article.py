@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from evidence_review.core.errors import InputError, Problem
+from evidence_review.core.markers import MARKER, numbers_in
 
 REFERENCES_HEADINGS = ("references", "reference list", "sources", "bibliography", "works cited")
 BULLETS = re.compile(r"^\s*(?:[•●▪◦·*\-–]|\d{1,2}[.)])\s+")
-MARKER = re.compile(r"\[(\d+(?:\s*[,–-]\s*\d+)*)\]")
 # Words a title-cased heading may leave in lower case.
 _MINOR_WORDS = {"a", "an", "and", "as", "at", "by", "for", "in", "is", "of", "on", "or", "the", "to",
                 "vs", "with", "from", "into", "are", "be"}
@@ -37,13 +37,13 @@ class Article:
 
     title: str
     blocks: list[Block]
-    references: list[str]  # reference-list entries as printed, "[1] Swash, M., ..."
+    references: list[str]  # reference-list entries as printed, "[1] Ash, M., ..."
     path: str = "article.md"
     sections: list[str] = field(default_factory=list)
 
     def markers(self) -> list[str]:
         """Every reference number cited in the body, in order of appearance (repeats kept)."""
-        return [n for b in self.blocks for n in expand_marker_numbers(b.text)]
+        return [n for b in self.blocks for n in numbers_in(b.text)]
 
     def section_texts(self) -> dict[str, str]:
         """Body text joined by section, in reading order."""
@@ -51,19 +51,6 @@ class Article:
         for b in self.blocks:
             out.setdefault(b.section, []).append(b.text)
         return {k: "\n".join(v) for k, v in out.items()}
-
-
-def expand_marker_numbers(text: str) -> list[str]:
-    """Numbers named by the [n] markers in a text: [1], [1,2], [1-3] and [1–3] ranges."""
-    numbers: list[str] = []
-    for match in MARKER.finditer(text):
-        for part in re.split(r"\s*,\s*", match.group(1)):
-            bounds = re.split(r"\s*[–-]\s*", part)
-            if len(bounds) == 2 and int(bounds[0]) <= int(bounds[1]):
-                numbers.extend(str(n) for n in range(int(bounds[0]), int(bounds[1]) + 1))
-            else:
-                numbers.extend(bounds)
-    return numbers
 
 
 def _is_heading(line: str, next_blank: bool) -> bool:
@@ -213,5 +200,5 @@ def candidates(article: Article) -> list[Candidate]:
         parts = [block.text] if block.is_item else split_sentences(block.text)
         for part in parts:
             out.append(Candidate(id=f"S{len(out) + 1:02d}", section=block.section, text=part,
-                                 markers=tuple(expand_marker_numbers(part)), is_item=block.is_item))
+                                 markers=tuple(numbers_in(part)), is_item=block.is_item))
     return out

@@ -53,12 +53,16 @@ def to_entry(ref: CitedReference) -> Entry:
     return Entry(entry_type, f"ref{ref.number}", fields)
 
 
-def write_cited(refs: list[CitedReference], path: Path, review: str) -> None:
-    """Write the reference list as cited to ``path`` (deterministic, UTF-8)."""
+def cited_text(refs: list[CitedReference], review: str) -> str:
+    """The reference list as cited, as the text of cited.bib (deterministic)."""
     library = bibtexparser.Library([to_entry(r) for r in refs])
-    text = HEADER.format(review=review) + bibtexparser.write_string(library)
+    return HEADER.format(review=review) + bibtexparser.write_string(library)
+
+
+def write_cited(refs: list[CitedReference], path: Path, review: str) -> None:
+    """Write the reference list as cited to ``path`` (UTF-8)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    path.write_text(cited_text(refs, review), encoding="utf-8")
 
 
 def read_cited(path: Path) -> list[CitedReference]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from evidence_review.core.dates import printed_year
+
 
 @dataclass
 class CitedReference:
@@ -17,7 +19,7 @@ class CitedReference:
     printed: str  # the whole entry as printed, without its "[3]" label
     kind: str = "article"  # "article" (journal work) or "web" (a page without a DOI)
     authors: list[str] = field(default_factory=list)  # "Family, I. I." as printed, in order
-    organisation: str | None = None  # a corporate author, e.g. "MedlinePlus"
+    organisation: str | None = None  # a corporate author, e.g. "NHS"
     year: str | None = None
     date_text: str | None = None  # the whole printed date, e.g. "2019, October"
     title: str | None = None
@@ -29,6 +31,11 @@ class CitedReference:
     url: str | None = None
     publisher: str | None = None
     accessed: str | None = None  # access date for web sources, when printed
+
+    @property
+    def cited_year(self) -> int | None:
+        """The year as a number, from the printed year or else the printed date."""
+        return printed_year(self.year or self.date_text)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -24,7 +24,7 @@ _APA_SOURCE = re.compile(
 
 
 def split_label(entry: str) -> tuple[str | None, str]:
-    """Split "[3] Katzberg, ..." or "3. Katzberg ..." into ("3", "Katzberg, ...")."""
+    """Split "[3] Ash, ..." or "3. Ash ..." into ("3", "Ash, ...")."""
     match = _LABEL.match(entry)
     if not match:
         return None, entry.strip()

@@ -1,9 +1,7 @@
 """A review's metadata (review.yaml) and the files derived from its article.
 
 Derived files (``refs/NAME/cited.bib``, ``data/NAME/candidates.csv``) are rebuilt from
-``article.md`` by :func:`prepare`; the reviewer's own files (``claims.csv``, ``sources.yaml``,
-``quality.yaml``) are never rewritten here: a missing claims table is scaffolded, an existing one
-is left alone.
+``article.md`` by :func:`evidence_review.workflow.prepare.prepare`; nothing here writes a file.
 """
 
 from __future__ import annotations
@@ -19,7 +17,6 @@ from evidence_review.core.datafile import read_yaml
 from evidence_review.core.errors import InputError, Problem
 from evidence_review.core.paths import Review
 from evidence_review.intake import article as article_mod
-from evidence_review.intake import citedbib as bib
 from evidence_review.intake import reflist
 from evidence_review.intake.references import CitedReference
 
@@ -83,14 +80,15 @@ def load_article(review: Review) -> article_mod.Article:
     return article_mod.load(review.article)
 
 
-def cited_references(review: Review) -> list[CitedReference]:
-    """The reference list as printed, parsed from article.md."""
-    return reflist.parse_list(load_article(review).references)
+def cited_references(review: Review, art: article_mod.Article | None = None) -> list[CitedReference]:
+    """The reference list as printed, parsed from article.md (or from ``art`` when already read)."""
+    return reflist.parse_list((art or load_article(review)).references)
 
 
-def claim_candidates(review: Review) -> list[article_mod.Candidate]:
+def claim_candidates(review: Review, art: article_mod.Article | None = None) -> list[article_mod.Candidate]:
+    """Every sentence and list item of the body outside review.yaml's non-claim sections."""
     meta = load_meta(review)
-    art = load_article(review)
+    art = art or load_article(review)
     skip = set(meta.non_claim_sections)
     kept = [c for c in article_mod.candidates(art) if c.section not in skip]
     return kept
@@ -106,51 +104,3 @@ def candidates_csv(candidates: list[article_mod.Candidate]) -> str:
     for c in candidates:
         writer.writerow([c.id, c.section, ";".join(c.markers), str(c.is_item).lower(), c.text])
     return buf.getvalue()
-
-
-def prepare(review: Review) -> list[Path]:
-    """Rebuild the files derived from article.md; scaffold claims.csv only when it is missing.
-
-    Returns the paths written. Writing is skipped when the content is unchanged, so a build leaves
-    a clean git tree.
-    """
-    written: list[Path] = []
-    refs = cited_references(review)
-    tmp = review.cited_bib.with_suffix(".bib.tmp")
-    bib.write_cited(refs, tmp, review.name)
-    if _replace_if_changed(tmp, review.cited_bib):
-        written.append(review.cited_bib)
-    cands = claim_candidates(review)
-    target = review.data_dir / "candidates.csv"
-    text = candidates_csv(cands)
-    if not target.is_file() or target.read_text(encoding="utf-8") != text:
-        target.write_text(text, encoding="utf-8")
-        written.append(target)
-    if not review.claims.exists():
-        from evidence_review.appraisal.claims import scaffold  # local: claims imports review helpers
-
-        review.claims.write_text(scaffold(cands), encoding="utf-8")
-        written.append(review.claims)
-    return written
-
-
-def _replace_if_changed(tmp: Path, target: Path) -> bool:
-    new = tmp.read_bytes()
-    if target.is_file() and target.read_bytes() == new:
-        tmp.unlink()
-        return False
-    tmp.replace(target)
-    return True
-
-
-def article_from_original(review: Review) -> str:
-    """The markdown body derived from the page as received, cut where review.yaml says."""
-    meta = load_meta(review)
-    art = meta.raw.get("article") or {}
-    original = review.data_dir / art.get("original", "article.original.txt")
-    for key in ("body_start", "body_end"):
-        if not art.get(key):
-            raise InputError(Problem(file=review.rel(review.review_meta), field=f"article.{key}",
-                                     message="needed to cut the article body from the page"))
-    page = original.read_text(encoding="utf-8")
-    return article_mod.page_to_markdown(page, art["body_start"], art["body_end"], title=meta.title)

@@ -15,7 +15,7 @@ habanero builds Crossref's URLs and parses its answers; this module adds what ha
 Example
 -------
 >>> with CrossrefClient(mailto="reviewer@example.org") as client:      # doctest: +SKIP
-...     outcomes = client.get_works(["10.1111/ene.13799", "10.1212/wnl.0b013e3181d0ccca"])
+...     outcomes = client.get_works(["10.5555/xyz.137", "10.5555/abc.0b0123"])
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import random
 import re
 import sys
 import threading
@@ -31,6 +32,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -666,8 +668,6 @@ def _retry_after(value: str | None) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
-        from email.utils import parsedate_to_datetime
-
         try:
             return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
         except (TypeError, ValueError):
@@ -682,8 +682,6 @@ def _seconds(interval: str) -> float:
 
 
 def _jitter(base: float) -> float:
-    import random
-
     return random.uniform(0, base)  # noqa: S311 - jitter, not security
 
 

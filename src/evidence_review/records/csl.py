@@ -62,8 +62,8 @@ def strip_jats(text: str | None) -> str | None:
     Crossref titles and abstracts are fragments without a root element (``<jats:p>...``); they are
     wrapped before parsing so that text outside any element is kept.
 
-    >>> strip_jats("<jats:p>Cramps &amp; <i>spasms</i></jats:p>")
-    'Cramps & spasms'
+    >>> strip_jats("<jats:p>Sleep &amp; <i>stress</i></jats:p>")
+    'Sleep & stress'
     """
     if text is None:
         return None

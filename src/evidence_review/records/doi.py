@@ -27,7 +27,7 @@ _LOOKALIKES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u201
                              "\u200c": None, "\u200d": None, "\ufeff": None})
 _ELLIPSIS = ("...", "\u2026")
 
-_NO_DIRECTORY = re.compile(r"^(\d{4,9})/(.+)$")  # "1212/wnl..." lost its "10."
+_NO_DIRECTORY = re.compile(r"^(\d{4,9})/(.+)$")  # "5555/abc..." lost its "10."
 _DIRECTORY_NO_DOT = re.compile(r"^10[,/_-]?(\d{4,9})/(.+)$")  # "10,1212/..." or "101212/..."
 _GLUED = re.compile(r"(?<=.)(10\.\d{4,9}/\S+)$", re.IGNORECASE)  # "x.10.1212/..." glued to text
 
@@ -72,8 +72,8 @@ def normalise(raw: str) -> str:
 
     Examples
     --------
-    >>> normalise(" https://doi.org/10.1212/WNL.0b013e3181d0ccca. ")
-    '10.1212/wnl.0b013e3181d0ccca'
+    >>> normalise(" https://doi.org/10.5555/ABC.0b0123. ")
+    '10.5555/abc.0b0123'
     >>> normalise("doi:10.1177%2F1941738109357299")
     '10.1177/1941738109357299'
     """
@@ -125,8 +125,8 @@ def diagnose(raw: str) -> list[str]:
 
     Examples
     --------
-    >>> diagnose("https://doi.org/1212/wnl.0b013e3181d0ccca")
-    ["The DOI lacks the '10.' directory indicator before its registrant code '1212'."]
+    >>> diagnose("https://doi.org/5555/abc.0b0123")
+    ["The DOI lacks the '10.' directory indicator before its registrant code '5555'."]
     """
     text = raw.strip()
     if not text:
@@ -186,8 +186,8 @@ def candidates(raw: str) -> list[str]:
 
     Examples
     --------
-    >>> candidates("https://doi.org/1212/wnl.0b013e3181d0ccca")
-    ['10.1212/wnl.0b013e3181d0ccca']
+    >>> candidates("https://doi.org/5555/abc.0b0123")
+    ['10.5555/abc.0b0123']
     """
     if not raw.strip() or (raw.strip().endswith(_ELLIPSIS)):
         return []

@@ -12,21 +12,20 @@ import datetime as dt
 import sys
 from argparse import Namespace
 from collections.abc import Callable
-from pathlib import Path
+from importlib.metadata import version
 
 from evidence_review import __version__
 from evidence_review.core.paths import Review
+from evidence_review.core.vocab import SETTLED as GOOD
 from evidence_review.intake import reviewfiles as review_mod
 from evidence_review.records.crossref import CrossrefClient
+from evidence_review.records.reconstruct import load_facts
 from evidence_review.records.resolve import records, resolve_references
 from evidence_review.records.snapshot import Snapshot, write_snapshot
-
-GOOD = ("matched", "repaired", "not-in-crossref")
+from evidence_review.records.standin import CrossrefStandIn
 
 
 def _client_label() -> str:
-    from importlib.metadata import version
-
     return f"evidence-review {__version__} / habanero {version('habanero')}"
 
 
@@ -48,7 +47,6 @@ def fetch(review: Review, *, refresh: bool = False, base_url: str | None = None,
           mailto: str | None = None, progress: Callable[[str], None] | None = None,
           client: CrossrefClient | None = None) -> Snapshot:
     """Resolve every reference through Crossref and write the snapshot (provenance crossref-api)."""
-    review_mod.prepare(review)
     cited = review_mod.cited_references(review)
     previous, kept = _reuse(review, cited, refresh)
     todo = [r for r in cited if r.number not in kept]
@@ -81,10 +79,6 @@ def fetch(review: Review, *, refresh: bool = False, base_url: str | None = None,
 def reconstruct(review: Review, progress: Callable[[str], None] | None = None,
                 retrieved: str | None = None) -> Snapshot:
     """Rebuild the snapshot offline from record-facts.yaml through the local stand-in."""
-    from evidence_review.records.reconstruct import load_facts
-    from evidence_review.records.standin import CrossrefStandIn
-
-    review_mod.prepare(review)
     facts = review.data_dir / "record-facts.yaml"
     messages, not_in_crossref = load_facts(facts, review.rel(facts))
     cited = review_mod.cited_references(review)
@@ -119,25 +113,12 @@ def run(args: Namespace) -> int:
     else:
         snapshot = fetch(review, refresh=args.refresh, base_url=args.base_url, mailto=args.mailto,
                          progress=progress)
-    _write_corrected(review, progress)
     failed = [n for n, e in snapshot.references.items() if e.get("status") not in GOOD]
     if failed:
         _say(progress, f"Could not resolve reference(s) {', '.join(sorted(failed))}: see the "
                        "audit (`evidence-review audit`).")
         return 1
     return 0
-
-
-def _write_corrected(review: Review, progress) -> None:
-    """Write refs/NAME/corrected.bib when the exports module is available."""
-    try:
-        from evidence_review.report.exports import write_corrected_bib
-    except ImportError:
-        return
-    from evidence_review.report.session import ReviewSession
-
-    path = write_corrected_bib(ReviewSession(review.name, review.root))
-    _say(progress, f"Wrote {review.rel(Path(path))}")
 
 
 def _stderr(message: str) -> None:

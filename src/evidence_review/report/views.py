@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from evidence_review.appraisal.claims import SEVERITY, UNREVIEWED, VERDICTS
+from evidence_review.appraisal import quality as q
+from evidence_review.audit.corrected import corrected_reference, format_apa
+from evidence_review.core.provenance import git_commit, versions
+from evidence_review.core.vocab import UNREVIEWED, VERDICTS
+from evidence_review.core.vocab import VERDICT_SEVERITY as SEVERITY
 from evidence_review.report import charts
-from evidence_review.report.html import HTML, badge, esc, table
+from evidence_review.report.bibliography import annotated_bibliography
+from evidence_review.report.html import HTML, badge, definition_list, esc, table
 from evidence_review.report.session import ReviewSession
 
 VERDICT_ORDER = [*VERDICTS, UNREVIEWED]
@@ -249,8 +254,6 @@ def audit_findings(session: ReviewSession, include_unchecked: bool = True) -> HT
 
 def corrected_reference_list(session: ReviewSession) -> HTML:
     """The reference list corrected from the records, in the article's own (APA-like) style."""
-    from evidence_review.audit.fields import corrected_reference, format_apa
-
     items = []
     for a in session.audit.references:
         record = session.snapshot.work(a.doi) if a.doi else None
@@ -274,8 +277,6 @@ def title_block(session: ReviewSession) -> HTML:
         ("Reviewers", esc(meta.reviewers) or "<i>not recorded</i>"),
         ("Crossref snapshot", f"{esc(session.snapshot.provenance)}, {esc(session.snapshot.retrieved)}"),
     ]
-    from evidence_review.report.html import definition_list
-
     return HTML(f'<header class="title-block"><p class="kicker">Evidence review</p>'
                 f"<h1>{esc(meta.title)}</h1>{definition_list(pairs)}</header>")
 
@@ -332,8 +333,6 @@ def key_findings(session: ReviewSession) -> HTML:
 
 def methods(session: ReviewSession) -> HTML:
     """How the review was made: resolution, snapshot, scales, software and commit."""
-    from evidence_review.core.provenance import git_commit, versions
-
     snap = session.snapshot
     manifest = snap.manifest
     levels = ", ".join(f"{k} ({esc(v.get('definition', ''))})" for k, v in session.scheme.levels.items())
@@ -392,8 +391,6 @@ def quality_tables(session: ReviewSession) -> dict:
 
 
 def _quality_tables(session: ReviewSession) -> dict:
-    from evidence_review.appraisal import quality as q
-
     entries = session.quality
     root = session.review.root
     page = (session.review.data_dir / (session.meta.raw.get("article", {}).get("original")
@@ -504,8 +501,6 @@ def recommendations(session: ReviewSession) -> HTML:
 
 def claim_cards(session: ReviewSession) -> HTML:
     """Every claim in full, each with an anchor the tables link to."""
-    from evidence_review.report.html import definition_list
-
     cards = []
     for r in session.claims.itertuples():
         pairs = [("Section", esc(r.section)), ("Article's words", f"“{esc(r.quote)}”"),
@@ -549,8 +544,6 @@ def bibliography(session: ReviewSession, style: str | None = None) -> HTML:
     The citation style is ``style``, else ``review.bibliography_style`` in review.yaml (ama,
     vancouver or apa), else AMA.
     """
-    from evidence_review.report.bibliography import annotated_bibliography
-
     style = style or (session.meta.raw.get("review") or {}).get("bibliography_style") or "ama"
     return annotated_bibliography(session, style=style)
 

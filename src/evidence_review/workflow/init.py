@@ -29,8 +29,8 @@ from evidence_review.core.errors import CrossrefError, InputError, Problem
 from evidence_review.core.paths import Review
 from evidence_review.intake import article as article_mod
 from evidence_review.intake import extract, reflist
-from evidence_review.intake import reviewfiles as review_mod
 from evidence_review.intake.references import CitedReference
+from evidence_review.workflow.prepare import prepare
 
 # Section names that hold no health claims (compared lower-case); the reviewer can edit the list.
 NON_CLAIM_SECTIONS = ("disclaimer", "medical disclaimer", "about the author", "about the authors",
@@ -102,7 +102,7 @@ def init_review(article: Path | str, name: str, root: Path | str | None = None, 
                         references=reflist.parse_list(parsed.references))
     review.data_dir.mkdir(parents=True)
     result.written += _write_inputs(review, article, original, markdown, meta, parsed, result.style)
-    result.written += review_mod.prepare(review)
+    result.written += prepare(review, parsed)
     result.written.append(_write(review.sources, sources_scaffold(result.references, meta.title, name)))
     result.warnings = marker_warnings(parsed, result.references)
     _report(result, parsed, progress)

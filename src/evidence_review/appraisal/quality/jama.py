@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from evidence_review.core.errors import InputError, Problem
+from evidence_review.core.markers import MARKER, numbers_in
 
 CRITERIA = ("authorship", "attribution", "disclosure", "currency")
 
@@ -36,7 +37,6 @@ _REF_HEADING = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _REF_ENTRY = re.compile(r"^\s*(?:\[\d+\]|\d+[.)]|[-*])\s+\S", re.MULTILINE)
-_MARKER = re.compile(r"\[(\d+(?:\s*[,\u2013-]\s*\d+)*)\]")
 _OWNERSHIP = re.compile(
     r"owned\s+(?:and\s+operated\s+)?by|©|\bcopyright\b|registered\s+office|"
     # a company suffix after a capitalised name; case-sensitive so "limited evidence" is no owner
@@ -135,8 +135,8 @@ def _attribution(article_md: str, page: str) -> tuple[bool, str]:
     refs = article_md[heading.end():]
     body = article_md[: heading.start()]
     entries = len(_REF_ENTRY.findall(_first_section(refs)))
-    cited = sorted({n for m in _MARKER.finditer(body) for n in _expand(m.group(1))})
-    markers = len(_MARKER.findall(body))
+    cited = sorted(set(numbers_in(body)), key=int)
+    markers = len(MARKER.findall(body))
     notes = [f"{entries} references listed",
              f"{markers} citation markers in the text citing {len(cited)} distinct numbers"]
     if re.search(r"©|\bcopyright\b", page, re.IGNORECASE):
@@ -148,14 +148,6 @@ def _first_section(text: str) -> str:
     """Text up to the next heading: the reference list ends where another section starts."""
     nxt = re.search(r"^#{1,6}\s", text, re.MULTILINE)
     return text[: nxt.start()] if nxt else text
-
-
-def _expand(group: str) -> set[int]:
-    numbers: set[int] = set()
-    for part in re.split(r"\s*,\s*", group):
-        bounds = [int(x) for x in re.split(r"\s*[\u2013-]\s*", part) if x]
-        numbers.update(range(bounds[0], bounds[-1] + 1))
-    return numbers
 
 
 def _disclosure(page: str) -> tuple[bool, str]:

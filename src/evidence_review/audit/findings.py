@@ -1,0 +1,107 @@
+"""What the audit finds: one finding, the audit of one reference, the audit of a whole list."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from evidence_review.core.vocab import SEVERITIES
+from evidence_review.intake.references import CitedReference
+
+
+@dataclass
+class Finding:
+    """One discrepancy (or one thing not checkable) in one field of one reference."""
+
+    field: str
+    severity: str  # "major" | "minor" | "info" | "could-not-check"
+    cited: str | None
+    record: str | None
+    message: str  # one sentence
+    suggestion: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class RefAudit:
+    """The audit of one reference: how it was resolved and what differs from its record."""
+
+    ref: str
+    cited: CitedReference
+    status: str  # one of STATUSES
+    doi_cited: str | None
+    doi: str | None
+    reason: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    record: dict | None = None  # the record as CSL-JSON
+
+    def counts(self) -> dict[str, int]:
+        """Number of findings per severity."""
+        return {s: sum(f.severity == s for f in self.findings) for s in SEVERITIES}
+
+    @property
+    def summary(self) -> str:
+        """One line for the audit table: '[3] repaired: 1 major, 1 minor, 0 could not check'."""
+        c = self.counts()
+        line = (f"[{self.ref}] {self.status}: {c['major']} major, {c['minor']} minor, "
+                f"{c['could-not-check']} could not check")
+        return line + (f"; DOI {self.doi}." if self.status == "repaired" and self.doi else ".")
+
+    def to_dict(self) -> dict:
+        """The interface.md shape of one reference (plus ``reason`` and ``summary``)."""
+        return {"ref": self.ref, "cited": self.cited.printed, "doi_cited": self.doi_cited,
+                "doi": self.doi, "status": self.status,
+                "findings": [f.to_dict() for f in self.findings],
+                "reason": self.reason, "summary": self.summary}
+
+
+@dataclass
+class AuditResult:
+    """The audit of a whole reference list, plus the findings about citation markers."""
+
+    references: list[RefAudit]
+    markers: list[Finding] = field(default_factory=list)
+
+    def to_json(self, review_name: str, snapshot: Any = None) -> dict:
+        """The ``audit --format json`` document of interface.md, as a dict ready for json.dumps.
+
+        Parameters
+        ----------
+        review_name : str
+            The review's name, e.g. "my-article".
+        snapshot : Snapshot, dict or None
+            Anything with ``provenance`` and ``retrieved`` (attributes or keys).
+        """
+        return {"review": review_name,
+                "snapshot": {"provenance": _get(snapshot, "provenance"),
+                             "retrieved": _get(snapshot, "retrieved")},
+                "references": [r.to_dict() for r in self.references],
+                "markers": [f.to_dict() for f in self.markers]}
+
+    def to_frame(self):
+        """One row per finding: ref, status, field, severity, cited, record, message, suggestion."""
+        rows = [{"ref": r.ref, "status": r.status, **f.to_dict()}
+                for r in self.references for f in r.findings]
+        rows += [{"ref": "markers", "status": None, **f.to_dict()} for f in self.markers]
+        columns = ["ref", "status", "field", "severity", "cited", "record", "message", "suggestion"]
+        return pd.DataFrame(rows, columns=columns)
+
+    def summary_lines(self) -> list[str]:
+        """The summary line of every reference, in list order."""
+        return [r.summary for r in self.references]
+
+
+def _get(obj: Any, name: str) -> Any:
+    if obj is None:
+        return None
+    if isinstance(obj, dict):
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
+# ---------------------------------------------------------------------------------------------
+
