@@ -124,6 +124,19 @@ CASES = [
     ("claims: a stray comma adds a cell",
      lambda r: replace_line(claims(r), 4, lambda s: s.rstrip("\n") + ",extra\n"),
      ["check"], ["claims.csv:4", "more cell"]),
+    ("claims: one place in a source read from two kinds of material",
+     lambda r: edit(claims(r), "(p. 23),full-text,", "(p. 23),abstract,"),
+     ["check"], ["claims.csv [basis]", "C04", "C16", "two bases"]),
+    ("claims: locator names a page not stored for its source",
+     lambda r: edit(claims(r), "Uses content as restated by reference.com",
+                    "Uses content as restated by rxlist.com"),
+     ["check"], ["claims.csv:70 [locator]", "C69", "rxlist.com", "located_in_store"]),
+    ("sources: level contradicting the scheme's level for the design",
+     lambda r: edit(r / "data" / REVIEW / "sources.yaml", 'cebm_level: "5"', 'cebm_level: "2"'),
+     ["check"], ["sources.yaml [references.1.cebm_level]", "'narrative-review' at level 5"]),
+    ("sources: guideline's level-1 rationale names only trials",
+     lambda r: edit(r / "data" / REVIEW / "sources.yaml", "systematic review", "review", count=2),
+     ["check"], ["sources.yaml [references.3.rationale]", "systematic review"]),
 ]
 
 

@@ -75,3 +75,12 @@ def test_project_scheme_and_sources_load():
     scheme = evidence.load_scheme(root / "data" / "evidence-levels.yaml")
     assert set(scheme.levels) == {"1", "2", "3", "4", "5"}
     assert [g[0] for g in scheme.sort_grades] == ["A", "B", "C"]
+
+
+def test_scheme_rejects_rationale_terms_that_are_not_a_list_of_phrases(tmp_path):
+    bad = dict(SCHEME, levels=[dict(SCHEME["levels"][0], rationale_terms="systematic review")]
+               + SCHEME["levels"][1:])
+    path = tmp_path / "levels.yaml"
+    path.write_text(yaml.safe_dump(bad))
+    with pytest.raises(InputError, match="rationale_terms"):
+        evidence.load_scheme(path)

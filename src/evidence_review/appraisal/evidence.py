@@ -57,6 +57,11 @@ def load_scheme(path: Path, label: str = "data/evidence-levels.yaml") -> Scheme:
             if design not in designs:
                 problems.append(Problem(label, f"level {lvl} names design {design!r}, which is not "
                                                "described under 'designs'", field="levels"))
+        terms = item.get("rationale_terms")
+        if terms is not None and (not isinstance(terms, list)
+                                  or not all(isinstance(t, str) and t.strip() for t in terms)):
+            problems.append(Problem(label, f"level {lvl} rationale_terms must be a list of words or "
+                                           "phrases", field="levels"))
     sort = raw.get("sort") or {}
     grades = []
     for grade in sort.get("grades") or []:

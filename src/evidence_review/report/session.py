@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from evidence_review.appraisal import claims as claims_mod
-from evidence_review.appraisal import evidence, gate, quality
+from evidence_review.appraisal import consistency, evidence, gate, quality
 from evidence_review.audit import fields as audit
 from evidence_review.core import markers
 from evidence_review.core.errors import EvidenceReviewError, InputError, Problem
@@ -141,7 +141,19 @@ class ReviewSession:
         if not any(p.file.endswith(("article.md", "review.yaml")) for p in problems):
             problems.extend(self._marker_problems())
             problems.extend(self._bib_problems())
+        try:  # needs valid claims, sources and scheme; their own problems are listed above
+            problems.extend(self._consistency_problems())
+        except InputError:
+            pass
         return _unique(problems)
+
+    def _consistency_problems(self) -> list[Problem]:
+        """Rules across claims and sources (appraisal/consistency.py), once each file is valid alone."""
+        _, records = claims_mod.read_rows(self.review.claims, self.review.rel(self.review.claims))
+        rows = {r["id"].strip(): int(r["_row"]) for r in records}
+        return consistency.review_problems(self.claims, self.sources, self.scheme,
+                                           claims_label=self.review.rel(self.review.claims),
+                                           sources_label=self.review.rel(self.review.sources), rows=rows)
 
     def _marker_problems(self) -> list[Problem]:
         """A [n] marker in the body that names no reference is an input error, located by line."""
