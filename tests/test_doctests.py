@@ -29,3 +29,53 @@ def test_docstring_examples(name):
 def test_some_modules_have_examples():
     # guards the finder itself: an empty parametrisation would pass silently
     assert len(_with_examples()) >= 3
+
+
+# --- rules whose copies once disagreed: these cases decided which copy was right ------------------
+
+def test_a_printed_day_month_year_is_that_year():
+    # resolution once read "12 May 2019" as 1220 (the first four digits); the audit read 2019
+    from evidence_review.core.dates import printed_year
+
+    assert printed_year("12 May 2019") == 2019
+    assert printed_year("2018 Dec;26(2)") == 2018
+    assert printed_year("no year") is None
+
+
+def test_an_abbreviated_last_page_is_expanded_everywhere():
+    # the audit expanded "279-83" to 279–283, the exports kept "83"
+    from evidence_review.core.pages import page_range
+    from evidence_review.intake.references import CitedReference
+    from evidence_review.report.exports import bibtex_entry
+
+    assert page_range("279-83") == ("279", "283")
+    entry = bibtex_entry(CitedReference(number="1", printed="x", title="T", pages="279-83"))
+    assert entry.fields_dict["pages"].value == "279--283"
+
+
+def test_volatile_fields_are_one_list():
+    # resolution dropped four volatile fields, the snapshot five ("references-count" too)
+    from evidence_review.records.snapshot import VOLATILE_FIELDS, stable_message
+
+    message = {"DOI": "10.5555/x", **{k: 1 for k in VOLATILE_FIELDS}}
+    assert stable_message(message) == {"DOI": "10.5555/x"}
+    assert "references-count" in VOLATILE_FIELDS
+
+
+def test_a_descending_marker_range_names_both_ends():
+    from evidence_review.core.markers import expand, numbers_in
+
+    assert expand("1, 3–5") == ["1", "3", "4", "5"]
+    assert expand("5-3") == ["5", "3"]
+    assert numbers_in("as shown [2], [4,6] and [7–8].") == ["2", "4", "6", "7", "8"]
+
+
+def test_dates_from_every_shape():
+    from datetime import date
+
+    from evidence_review.core.dates import as_date
+
+    assert as_date({"date-parts": [[2019, 5]]}) == date(2019, 5, 1)
+    assert as_date("2020-03-04T10:00:00Z") == date(2020, 3, 4)
+    assert as_date("2019, October") == date(2019, 10, 1)
+    assert as_date(None) is None

@@ -6,21 +6,12 @@ from datetime import date
 from typing import Any
 
 from evidence_review.audit.findings import Finding
+from evidence_review.core.dates import as_date
 
 # Update types that change what a reader may rely on: reported as MAJOR.
 SERIOUS_UPDATES = {"retraction", "partial_retraction", "withdrawal", "removal", "correction",
                    "corrigendum", "erratum", "expression_of_concern"}
 PREPRINT_RELATIONS = ("is-preprint-of", "has-preprint", "is-version-of", "has-version")
-
-
-def _as_date(value: Any) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    if isinstance(value, dict):
-        parts = (value.get("date-parts") or [[]])[0]
-        parts = list(parts) + [1] * (3 - len(parts))
-        return date(*parts[:3]) if parts and parts[0] else None
-    return date.fromisoformat(str(value)[:10])
 
 
 def _timing(updated: date | None, article_updated: date | None) -> str:
@@ -36,11 +27,11 @@ def _timing(updated: date | None, article_updated: date | None) -> str:
 
 def check_updates(message: dict, article_updated: Any = None) -> list[Finding]:
     """Retractions, corrections, expressions of concern and preprint links on a Crossref record."""
-    article_date = _as_date(article_updated)
+    article_date = as_date(article_updated)
     findings = []
     for update in message.get("updated-by") or []:
         kind = update.get("type", "update")
-        when = _as_date(update.get("updated"))
+        when = as_date(update.get("updated"))
         label = update.get("label") or kind.replace("_", " ")
         source = update.get("source", "publisher")
         notice = update.get("DOI")

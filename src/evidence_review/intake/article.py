@@ -45,13 +45,6 @@ class Article:
         """Every reference number cited in the body, in order of appearance (repeats kept)."""
         return [n for b in self.blocks for n in numbers_in(b.text)]
 
-    def section_texts(self) -> dict[str, str]:
-        """Body text joined by section, in reading order."""
-        out: dict[str, list[str]] = {}
-        for b in self.blocks:
-            out.setdefault(b.section, []).append(b.text)
-        return {k: "\n".join(v) for k, v in out.items()}
-
 
 def _is_heading(line: str, next_blank: bool) -> bool:
     words = line.rstrip(":?").split()

@@ -22,6 +22,7 @@ from evidence_review.core.textmatch import family_matches, record_family, title_
 from evidence_review.intake.references import CitedReference
 from evidence_review.records.csl import from_crossref
 from evidence_review.records.doi import as_clause, candidates, diagnose, is_valid, normalise
+from evidence_review.records.snapshot import stable_message
 
 # match_score = 0.5 * title + 0.3 * authors + 0.2 * year, each part in [0, 1].
 # 0.85 lets through what a printed reference usually gets wrong about the right paper (title case,
@@ -30,7 +31,6 @@ from evidence_review.records.doi import as_clause, candidates, diagnose, is_vali
 # a same-titled paper by other authors (authors 0 -> 0.7).
 MATCH_THRESHOLD = 0.85
 TITLE_MINIMUM = 0.85  # the title must match on its own, too
-VOLATILE = ("score", "indexed", "deposited", "is-referenced-by-count", "reference-count")
 
 
 class WorksClient(Protocol):
@@ -129,10 +129,6 @@ def _describe(message: dict) -> str:
     return f"'{csl.get('title', 'untitled')}' ({who})"
 
 
-def _strip_volatile(message: dict) -> dict:
-    return {k: v for k, v in message.items() if k not in VOLATILE}
-
-
 def _query_text(cited: CitedReference) -> str:
     """The bibliographic query: cited authors, title, journal and year."""
     return " ".join(filter(None, [", ".join(_cited_families(cited)), cited.title,
@@ -191,7 +187,7 @@ def _resolve_one(cited: CitedReference, doi: str | None, outcomes: dict, client:
         used = normalise(message["DOI"]) if message else None
         score = match_score(cited, message) if message else None
         return Resolution(cited.number, status, used, doi, reason, score, agency,
-                          _strip_volatile(message) if message else None)
+                          stable_message(message) if message else None)
 
     if not doi:
         if cited.kind == "web":

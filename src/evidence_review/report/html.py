@@ -12,7 +12,6 @@ import html
 import re
 from collections.abc import Callable, Iterable
 
-import nh3
 import pandas as pd
 
 INLINE_TAGS = {"i", "em", "b", "strong", "sub", "sup", "sc"}
@@ -36,17 +35,6 @@ def esc(value) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
     return html.escape(str(value), quote=True)
-
-
-def rich(value) -> str:
-    """Text that may hold inline markup: JATS tags mapped to HTML, then sanitised by nh3."""
-    if value is None:
-        return ""
-    text = str(value)
-    for jats, tag in _JATS.items():
-        text = re.sub(rf"<(/?){re.escape(jats)}\b[^>]*>", rf"<\1{tag}>", text)
-    return nh3.clean(text, tags=INLINE_TAGS, attributes={}, url_schemes=set(),
-                     strip_comments=True, link_rel=None)
 
 
 def badge(value: str, prefix: str = "v") -> str:
@@ -93,10 +81,3 @@ def definition_list(pairs: Iterable[tuple[str, str]], css: str = "") -> str:
     """<dl> from (label, safe-html value) pairs."""
     items = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in pairs)
     return f'<dl class="{esc(css)}">{items}</dl>'
-
-
-def counts(frame: pd.DataFrame, by: str, order: list[str] | None = None) -> pd.DataFrame:
-    """Counts of a column's values in a fixed order (zeros kept), as a two-column frame."""
-    values = frame[by].value_counts()
-    order = order or list(values.index)
-    return pd.DataFrame({by: order, "count": [int(values.get(k, 0)) for k in order]})

@@ -399,7 +399,7 @@ def _quality_tables(session: ReviewSession) -> dict:
     article_md = session.review.article.read_text(encoding="utf-8")
     jama = q.apply_reviewer(q.propose_jama(page_text, article_md), entries.get("jama", {}))
     instrument = q.load_discern(root / "data" / "quality" / "discern.yaml")
-    target = tuple((entries.get("readability") or {}).get("target_grade", (6, 8)))
+    target = tuple((entries.get("readability") or {}).get("target_grade", q.TARGET_GRADE))
     skip = tuple(session.meta.non_claim_sections) + ("References",)
     sections = q.split_sections(article_md, exclude=skip)
     records = {}
@@ -410,14 +410,14 @@ def _quality_tables(session: ReviewSession) -> dict:
             records[a.ref] = {"printed_date": a.cited.date_text or a.cited.year}
     cur = entries.get("currency") or {}
     currency = (q.currency_of_sources(records, session.meta.last_updated,
-                                      threshold_years=cur.get("threshold_years", 10),
+                                      threshold_years=cur.get("threshold_years", q.DEFAULT_THRESHOLD_YEARS),
                                       notes=cur.get("notes")) if session.meta.last_updated else None)
     return {"jama": q.jama_table(jama), "jama_score": q.jama_score(jama),
             "discern": q.discern_table(instrument, entries.get("discern", {})),
             "discern_scores": q.discern_scores(instrument, entries.get("discern", {})),
             "readability": q.readability_by_section(sections, target_grade=target),
             "currency": currency, "target": target,
-            "threshold": cur.get("threshold_years", 10)}
+            "threshold": cur.get("threshold_years", q.DEFAULT_THRESHOLD_YEARS)}
 
 
 def quality_section(session: ReviewSession) -> HTML:

@@ -5,7 +5,12 @@ Instruments are data (``data/quality/*.yaml``); the reviewer's judgements for on
 HONcode (discontinued in 2022) is not implemented; if added, it may serve only as a checklist.
 """
 
-from evidence_review.appraisal.quality.currency import currency_of_sources, source_date, update_signs
+from evidence_review.appraisal.quality.currency import (
+    DEFAULT_THRESHOLD_YEARS,
+    currency_of_sources,
+    source_date,
+    update_signs,
+)
 from evidence_review.appraisal.quality.discern import (
     DiscernInstrument,
     discern_scores,
@@ -24,13 +29,15 @@ from evidence_review.appraisal.quality.jama import (
     propose_jama,
 )
 from evidence_review.appraisal.quality.readability import (
+    TARGET_GRADE,
     prose_for_scoring,
     readability_by_section,
     split_sections,
 )
 
 __all__ = [
-    "DiscernInstrument", "JamaCriterion", "apply_reviewer", "currency_of_sources",
+    "DEFAULT_THRESHOLD_YEARS", "TARGET_GRADE", "DiscernInstrument", "JamaCriterion",
+    "apply_reviewer", "currency_of_sources",
     "discern_scores", "discern_table", "guidance", "jama_score", "jama_table", "load_discern",
     "load_quality", "page_dates", "parse_page_date", "propose_jama", "prose_for_scoring",
     "readability_by_section", "source_date", "split_sections", "update_signs",

@@ -7,20 +7,19 @@ the review's data and are shown beside the computed age, never inferred here.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 import pandas as pd
 
+from evidence_review.core.dates import date_parts
+
 DEFAULT_THRESHOLD_YEARS = 10
 # Crossref's own rule: "issued" is the earliest of print and online, so it is tried first.
 DATE_FIELDS = ("issued", "published-online", "published-print", "published", "created")
 # An access date says nothing about when a page was written, so it is never used.
 WEB_DATE_FIELDS = ("date", "printed_date", "last_revised")
-_MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
 DAYS_PER_YEAR = 365.25
 
 
@@ -82,36 +81,11 @@ def source_date(record: Mapping[str, Any]) -> tuple[date, str, str] | None:
         or None when the record has no usable date.
     """
     for field in (*DATE_FIELDS, *WEB_DATE_FIELDS):
-        parts = _parts(record.get(field))
+        parts = date_parts(record.get(field))
         if parts:
             shown = "-".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts))
             return date(parts[0], *(parts[1:] + [1, 1])[:2]), field, shown
     return None
-
-
-def _parts(value: Any) -> list[int] | None:
-    """[year, month?, day?] from Crossref date-parts, an ISO string or a date; None otherwise."""
-    if isinstance(value, date):
-        return [value.year, value.month, value.day]
-    if isinstance(value, Mapping):
-        raw = (value.get("date-parts") or [[]])[0]
-        parts = [int(p) for p in raw if p is not None]
-    elif isinstance(value, str):
-        parts = _text_parts(value.strip())
-    else:
-        return None
-    return parts[:3] if parts and 1000 <= parts[0] <= 9999 else None
-
-
-def _text_parts(text: str) -> list[int]:
-    """ISO "2019-10-05" or printed "2019, October" / "October 2019"; [] when neither."""
-    if re.fullmatch(r"\d{4}(-\d{1,2}){0,2}", text):
-        return [int(p) for p in text.split("-")]
-    year = re.search(r"\b(\d{4})\b", text)
-    month = re.search(r"\b([A-Za-z]{3})[a-z]*\.?\b", text)
-    if year and month and month.group(1).lower() in _MONTHS:
-        return [int(year.group(1)), _MONTHS[month.group(1).lower()]]
-    return [int(year.group(1))] if year and re.fullmatch(r"\(?\d{4}\)?", text) else []
 
 
 def _age(start: date, end: date) -> float:
@@ -139,7 +113,7 @@ def update_signs(record: Mapping[str, Any]) -> list[str]:
 
 
 def _describe(verb: str, update: Mapping[str, Any]) -> str:
-    parts = _parts(update.get("updated"))
+    parts = date_parts(update.get("updated"))
     when = "-".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts)) if parts else ""
     text = f"{verb} {update.get('type', 'update')} {update.get('DOI', '')}".rstrip()
     return f"{text} ({when})" if when else text

@@ -12,8 +12,10 @@ from typing import Any
 
 import yaml
 
+from evidence_review.appraisal.quality.currency import DEFAULT_THRESHOLD_YEARS
 from evidence_review.appraisal.quality.discern import SCORE_MAX, SCORE_MIN, load_discern
 from evidence_review.appraisal.quality.jama import CRITERIA
+from evidence_review.appraisal.quality.readability import TARGET_GRADE
 from evidence_review.core.datafile import yaml_problem
 from evidence_review.core.errors import InputError, Problem
 
@@ -166,7 +168,7 @@ class _Checker:
         if not self.mapping(block, ("currency",), required=False):
             return
         self.unknown_keys(block, ("currency",), CURRENCY_KEYS)
-        years = block.get("threshold_years", 10)
+        years = block.get("threshold_years", DEFAULT_THRESHOLD_YEARS)
         if isinstance(years, bool) or not isinstance(years, int | float) or years <= 0:
             self.add(("currency", "threshold_years"), "must be a positive number of years")
         notes = block.get("notes", {})
@@ -180,7 +182,7 @@ class _Checker:
         if not self.mapping(block, ("readability",), required=False):
             return
         self.unknown_keys(block, ("readability",), READABILITY_KEYS)
-        target = block.get("target_grade", [6, 8])
+        target = block.get("target_grade", list(TARGET_GRADE))
         ok = (isinstance(target, list) and len(target) == 2
               and all(isinstance(x, int | float) and not isinstance(x, bool) for x in target)
               and target[0] <= target[1])
