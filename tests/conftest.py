@@ -1,10 +1,12 @@
-"""Shared fixtures: a running Crossref stand-in on 127.0.0.1 and clients pointed at it."""
+"""Shared fixtures: a running Crossref stand-in on 127.0.0.1, clients pointed at it, and the default
+review built once per test session."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
 import pytest
+from projects import Built, build, copy_project
 from sample_records import SAMPLE_OTHER_AGENCY, SAMPLE_RECORDS
 
 from evidence_review.records.crossref import CrossrefClient
@@ -53,3 +55,9 @@ def make_client(standin: CrossrefStandIn) -> Iterator[Callable[..., CrossrefClie
 @pytest.fixture
 def client(make_client: Callable[..., CrossrefClient]) -> CrossrefClient:
     return make_client()
+
+
+@pytest.fixture(scope="session")
+def built_report(tmp_path_factory) -> Built:
+    """The default review built once per test session (the report and browser tests read it)."""
+    return build(copy_project(tmp_path_factory.mktemp("report")))

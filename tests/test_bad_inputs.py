@@ -6,12 +6,12 @@ The table in docs/reliability.md lists the same cases.
 """
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from projects import copy_project
 
 ROOT = Path(__file__).resolve().parents[1]
 REVIEW = "muscle-spasm"
@@ -19,8 +19,7 @@ REVIEW = "muscle-spasm"
 
 @pytest.fixture
 def project(tmp_path):
-    for folder in ("data", "refs"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+    copy_project(tmp_path)
     (tmp_path / "pyproject.toml").write_text("[project]\nname='copy'\n")
     return tmp_path
 

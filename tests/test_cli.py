@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from projects import copy_project
 
 from evidence_review.cli import main as cli
 
@@ -87,14 +88,12 @@ def test_notebook_counts_agree_with_the_cli():
 def test_plus_token_never_reaches_snapshot_or_report(tmp_path):
     """CROSSREF_PLUS_TOKEN is sent to Crossref only as a header: no file fetch or build writes holds it."""
     import os
-    import shutil
 
     from evidence_review.records.snapshot import Snapshot
     from evidence_review.records.standin import CrossrefStandIn
 
     token = "plus-token-5b2f9e1c-do-not-leak"
-    for folder in ("data", "refs", "notebooks"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+    copy_project(tmp_path)
     records = list(Snapshot.load(ROOT / "data" / "muscle-spasm" / "crossref").works().values())
     env = {**os.environ, "CROSSREF_PLUS_TOKEN": token}
     with CrossrefStandIn(records) as api_:

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import bibtexparser
 import pytest
 import rispy
+from projects import copy_project
 from test_bibliography import claims_rows, open_session, refs_of
 
 from evidence_review.core.errors import InputError
@@ -62,12 +63,9 @@ def test_bibtex_escapes_latex_specials_and_refuses_unbalanced_braces():
 
 
 def test_corrected_bib_is_written_deterministically(tmp_path):
-    import shutil
 
-    from test_bibliography import ROOT
 
-    for folder in ("data", "refs"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+    copy_project(tmp_path)
     path = exports.write_corrected_bib(open_session(tmp_path))
     assert path == tmp_path / "refs" / "muscle-spasm" / "corrected.bib"
     text = path.read_text(encoding="utf-8")

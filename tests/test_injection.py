@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
+from projects import copy_project
 
 from evidence_review.records.snapshot import Snapshot
 from evidence_review.records.standin import CrossrefStandIn
@@ -57,8 +58,7 @@ def live_markup(html: str) -> list[str]:
 @pytest.fixture(scope="module")
 def hostile_build(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
-    for folder in ("data", "refs", "notebooks"):
-        shutil.copytree(ROOT / folder, root / folder)
+    copy_project(root)
     shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
     records = Snapshot.load(ROOT / "data" / REVIEW / "crossref").works()
     first = sorted(records)[0]

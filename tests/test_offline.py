@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from projects import copy_project
 from pytest_socket import SocketConnectBlockedError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,10 +34,7 @@ def _digest(paths):
 
 
 def test_fetch_and_build_leave_reviewer_files_alone(tmp_path):
-    import shutil
-
-    for folder in ("data", "refs", "notebooks"):
-        shutil.copytree(ROOT / folder, tmp_path / folder)
+    copy_project(tmp_path)
     data = tmp_path / "data" / "muscle-spasm"
     own = [data / n for n in ("claims.csv", "sources.yaml", "quality.yaml", "review.yaml",
                               "article.md", "article.original.txt", "record-facts.yaml")]

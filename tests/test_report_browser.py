@@ -12,7 +12,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_report_output import built_report  # noqa: F401  (the session's built report)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

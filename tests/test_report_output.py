@@ -10,73 +10,20 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from evidence_review.cli import main as cli
+from projects import REVIEW, build, copy_project
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
-REVIEW = "muscle-spasm"
 # Elements whose src/href/data makes a browser fetch something (an <a href> is only a link).
 _LOADING = re.compile(r"<(img|script|link|iframe|frame|source|video|audio|embed|object|track|input|use|image)"
                       r"\b[^>]*?\b(src|href|xlink:href|data|srcset|poster)\s*=\s*[\"']?\s*([^\"'\s>]+)",
                       re.I | re.S)
 _KPI = re.compile(r'<div class="kpi"><b>(\d+)</b>([^<]+)</div>')
-
-
-@dataclass
-class Built:
-    root: Path
-    html: Path
-    pdf: Path | None
-
-    @property
-    def text(self) -> str:
-        return self.html.read_text(encoding="utf-8")
-
-
-def copy_project(dest: Path) -> Path:
-    """The inputs a build reads (data, refs, notebooks) copied into ``dest``."""
-    for folder in ("data", "refs", "notebooks"):
-        shutil.copytree(ROOT / folder, dest / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    return dest
-
-
-def build(root: Path, pdf: bool = True) -> Built:
-    """`evidence-review build` on a copied project; a failing build fails the test with its message."""
-    args = ["build", "--root", str(root), "--review", REVIEW] + ([] if pdf else ["--no-pdf"])
-    cwd = os.getcwd()
-    try:
-        status = cli.main(args)
-    finally:
-        # papermill's `cwd=` changes the process's directory; two notebooks run in threads can leave
-        # it in the copy's notebooks/, and later tests (nbval's sanitizer path) resolve against it.
-        os.chdir(cwd)
-    assert status == 0, f"evidence-review {' '.join(args)} failed"
-    out = root / "reports" / REVIEW
-    return Built(root, out / "review.html", out / "review.pdf" if pdf else None)
-
-
-_BUILT: dict[str, Built] = {}
-
-
-@pytest.fixture(scope="session")
-def built_report(tmp_path_factory) -> Built:
-    """The default review built once per test session (also used by test_report_browser).
-
-    A module that imports this fixture gets its own fixture definition, so the build itself is
-    cached here to keep it to one per session.
-    """
-    if "default" not in _BUILT:
-        _BUILT["default"] = build(copy_project(tmp_path_factory.mktemp("report")))
-    return _BUILT["default"]
 
 
 def claim_ids(root: Path = ROOT) -> list[str]:
