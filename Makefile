@@ -32,6 +32,7 @@ lint: $(STAMP)
 benchmark: $(STAMP)
 	$(PY) benchmarks/bench_resolve.py
 	$(PY) benchmarks/bench_build.py --json benchmarks/last-build.json
+	$(PY) benchmarks/bench_passages.py --json benchmarks/last-passages.json
 
 lab: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[test,lab]"

@@ -98,6 +98,7 @@ def test_plus_token_never_reaches_snapshot_or_report(tmp_path):
     env = {**os.environ, "CROSSREF_PLUS_TOKEN": token}
     with CrossrefStandIn(records) as api_:
         fetched = subprocess.run([sys.executable, "-m", "evidence_review", "fetch", "--refresh",
+                                  "--no-europepmc",
                                   "--root", str(tmp_path), "--base-url", api_.base_url],
                                  capture_output=True, text=True, timeout=120, env=env)
         headers = [r.headers.get("crossref-plus-api-token") for r in api_.requests()]

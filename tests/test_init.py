@@ -192,7 +192,8 @@ def test_init_resolves_through_the_crossref_stand_in(root, monkeypatch, capsys):
 
     monkeypatch.undo()  # the real fetch step, pointed at the local stand-in
     with CrossrefStandIn(VITAMIN_D_RECORDS, rate_limit=1000) as standin:
-        status = _init(root, HTML, "vitamin-d", "--base-url", standin.base_url, "--mailto", "a@example.org")
+        status = _init(root, HTML, "vitamin-d", "--base-url", standin.base_url, "--mailto", "a@example.org",
+                       "--no-europepmc")
     err = capsys.readouterr().err
     assert "resolving references through Crossref" in err and "evidence-review audit" in err
     assert status == 0  # every journal reference resolved; web pages are "not-in-crossref"

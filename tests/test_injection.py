@@ -68,7 +68,8 @@ def hostile_build(tmp_path_factory):
                                  *records[first]["author"][1:]]}
     with CrossrefStandIn(list(records.values())) as api:
         fetched = subprocess.run(
-            [sys.executable, "-m", "evidence_review", "fetch", "--refresh", "--root", str(root),
+            [sys.executable, "-m", "evidence_review", "fetch", "--refresh", "--no-europepmc",
+             "--root", str(root),
              "--base-url", api.base_url], capture_output=True, text=True, timeout=120)
     assert fetched.returncode == 0, fetched.stderr
     stored = Snapshot.load(root / "data" / REVIEW / "crossref").work(first)

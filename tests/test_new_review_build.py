@@ -47,9 +47,10 @@ def project(tmp_path_factory):
     shutil.copytree(ROOT / "notebooks", root / "notebooks")
     with CrossrefStandIn(VITAMIN_D_RECORDS + SLEEP_RECORDS, rate_limit=1000) as api:
         for article, name in ((HTML, "vitamin-d"), (TEXT, "sleep")):
-            done = cli(root, "init", str(article), "--name", name, "--base-url", api.base_url)
+            done = cli(root, "init", str(article), "--name", name, "--base-url", api.base_url,
+                       "--no-europepmc")
             assert done.returncode == 0, done.stderr
-            again = cli(root, "fetch", "--review", name, "--base-url", api.base_url)
+            again = cli(root, "fetch", "--review", name, "--base-url", api.base_url, "--no-europepmc")
             assert again.returncode == 0, again.stderr
     built = cli(root, "build", "--all", "--no-pdf")
     assert built.returncode == 0, built.stderr

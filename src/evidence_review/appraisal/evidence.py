@@ -24,6 +24,21 @@ class Scheme:
     sort_grades: list[tuple[str, int, bool]]  # (grade, worst level that earns it, needs full support)
     sort_rule: str
     raw: dict[str, Any] = field(default_factory=dict)
+    publication_types: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A level suggested by a source's PubMed publication type: shown, never applied."""
+
+    level: str | None  # None: the type alone cannot say (guidelines)
+    design: str
+    basis: str  # e.g. "PubMed type 'Randomized Controlled Trial': a single randomised trial"
+    matched: str  # the publication type or MeSH heading that matched
+
+    def differs_from(self, reviewer_level: str) -> bool:
+        """True when both levels are known and they are not the same."""
+        return bool(self.level and reviewer_level and self.level != reviewer_level)
 
 
 @dataclass
@@ -71,10 +86,44 @@ def load_scheme(path: Path, label: str = "data/evidence-levels.yaml") -> Scheme:
         except (KeyError, TypeError, ValueError):
             problems.append(Problem(label, f"sort grade {grade!r} needs 'grade' and a numeric "
                                            "'max_level'", field="sort.grades"))
+    types = raw.get("publication_types") or []
+    for i, entry in enumerate(types):
+        where = f"publication_types[{i}]"
+        if not isinstance(entry, dict) or bool(entry.get("type")) == bool(entry.get("mesh")):
+            problems.append(Problem(label, "each entry needs either 'type' or 'mesh'", field=where))
+            continue
+        if entry.get("level") is not None and str(entry["level"]) not in levels:
+            problems.append(Problem(label, f"level {entry['level']!r} is not a level of the scheme",
+                                    field=f"{where}.level"))
+        if entry.get("design") not in designs:
+            problems.append(Problem(label, f"design {entry.get('design')!r} is not described under "
+                                           "'designs'", field=f"{where}.design"))
     if problems:
         raise InputError(problems)
     return Scheme(name=raw.get("scheme", "Oxford CEBM 2011"), levels=levels, designs=designs,
-                  sort_grades=grades, sort_rule=str(sort.get("rule", "")), raw=raw)
+                  sort_grades=grades, sort_rule=str(sort.get("rule", "")), raw=raw,
+                  publication_types=list(types))
+
+
+def suggest_level(pub_types: list[str], mesh: list[str], scheme: Scheme) -> Suggestion | None:
+    """The level a source's PubMed publication types (or MeSH headings) suggest, or None.
+
+    The first entry of ``publication_types`` in evidence-levels.yaml that matches wins (the table
+    lists the best evidence first). Matching ignores case.
+    """
+    types = {t.strip().lower(): t for t in pub_types}
+    headings = {m.strip().lower(): m for m in mesh}
+    for entry in scheme.publication_types:
+        if entry.get("type"):
+            name, pool, label = entry["type"], types, "PubMed type"
+        else:
+            name, pool, label = entry["mesh"], headings, "MeSH heading"
+        if str(name).lower() in pool:
+            level = str(entry["level"]) if entry.get("level") is not None else None
+            return Suggestion(level, str(entry["design"]),
+                              f"{label} '{pool[str(name).lower()]}': {entry.get('basis', '')}"
+                              .rstrip(": "), str(name))
+    return None
 
 
 PENDING = "unassessed"

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from evidence_review.audit.findings import AuditResult, Finding, RefAudit, _get
 from evidence_review.audit.markers import check_markers
-from evidence_review.audit.updates import check_updates
+from evidence_review.audit.updates import check_europepmc_updates, check_updates
 from evidence_review.core.dates import csl_year
 from evidence_review.core.pages import page_range
 from evidence_review.core.textmatch import (
@@ -339,7 +339,8 @@ def _resolution(res: Any) -> dict:
 
 
 def audit_reference(cited: CitedReference, record: dict | None, resolution: Any,
-                    article_updated: Any = None) -> RefAudit:
+                    article_updated: Any = None, europepmc: dict | None = None,
+                    europepmc_retrieved: str | None = None) -> RefAudit:
     """Compare one reference as cited with its Crossref record.
 
     Parameters
@@ -352,6 +353,11 @@ def audit_reference(cited: CitedReference, record: dict | None, resolution: Any,
         ``status``, ``doi``, ``doi_cited`` and ``reason`` (the snapshot's references entry).
     article_updated : date, str or None
         The article's last-updated date, to say whose error a retraction is.
+    europepmc : dict, optional
+        What Europe PMC said of the work (its source-text manifest entry): PMID, PMCID and update
+        signals, merged with Crossref's.
+    europepmc_retrieved : str, optional
+        When Europe PMC was asked (named in a finding whose notice has no date).
 
     Returns
     -------
@@ -370,21 +376,28 @@ def audit_reference(cited: CitedReference, record: dict | None, resolution: Any,
         findings += _compare_simple("volume", cited.volume, csl.get("volume"))
         findings += _compare_simple("issue", cited.issue, csl.get("issue"))
         findings += compare_pages(cited, csl)
-        findings += check_updates(record, article_updated)
+        updates = check_updates(record, article_updated)
+        if europepmc:
+            updates += check_europepmc_updates(europepmc, updates, record, article_updated,
+                                               europepmc_retrieved)
+        findings += updates
     elif cited.kind == "web":
         findings += check_web(cited)
     else:
         findings.append(Finding("record", "could-not-check", None, None,
                                 "No Crossref record was found, so no field could be checked."))
     doi_cited = res.get("doi_cited", normalise(cited.doi_printed) if cited.doi_printed else None)
+    found = bool(europepmc) and europepmc.get("status") == "found"
     return RefAudit(ref=cited.number, cited=cited, status=status, doi_cited=doi_cited,
                     doi=res.get("doi") if status in ("matched", "repaired") else None,
-                    reason=res.get("reason"), findings=findings, record=csl)
+                    reason=res.get("reason"), findings=findings, record=csl,
+                    pmid=europepmc.get("pmid") if found else None,
+                    pmcid=europepmc.get("pmcid") if found else None)
 
 
 def audit_review(cited_refs: list[CitedReference], snapshot: Any,
                  article_markers: list[str] | None = None,
-                 article_updated: Any = None) -> AuditResult:
+                 article_updated: Any = None, source_texts: Any = None) -> AuditResult:
     """Audit a whole reference list against an offline Crossref snapshot.
 
     Parameters
@@ -397,6 +410,8 @@ def audit_review(cited_refs: list[CitedReference], snapshot: Any,
         Citation markers in text order; when given, they are checked against the list.
     article_updated : date or str, optional
         The article's last-updated date.
+    source_texts : SourceTexts, optional
+        The Europe PMC part of the snapshot (PMIDs, PMCIDs, update signals).
     """
     resolutions = (_get(snapshot, "references") or {}) if snapshot is not None else {}
     audits = []
@@ -405,7 +420,9 @@ def audit_review(cited_refs: list[CitedReference], snapshot: Any,
         if not res:
             res = _infer_resolution(ref, snapshot)
         record = snapshot.work(res["doi"]) if snapshot is not None and res.get("doi") else None
-        audits.append(audit_reference(ref, record, res, article_updated))
+        epmc = source_texts.record(res.get("doi")) if source_texts and res.get("doi") else None
+        audits.append(audit_reference(ref, record, res, article_updated, epmc,
+                                      source_texts.retrieved if source_texts else None))
     markers = (check_markers(article_markers, [r.number for r in cited_refs])
                if article_markers is not None else [])
     return AuditResult(references=audits, markers=markers)

@@ -38,6 +38,8 @@ class RefAudit:
     reason: str | None = None
     findings: list[Finding] = field(default_factory=list)
     record: dict | None = None  # the record as CSL-JSON
+    pmid: str | None = None  # from Europe PMC, when it holds the work
+    pmcid: str | None = None
 
     def counts(self) -> dict[str, int]:
         """Number of findings per severity."""
@@ -56,7 +58,9 @@ class RefAudit:
         return {"ref": self.ref, "cited": self.cited.printed, "doi_cited": self.doi_cited,
                 "doi": self.doi, "status": self.status,
                 "findings": [f.to_dict() for f in self.findings],
-                "reason": self.reason, "summary": self.summary}
+                "reason": self.reason, "summary": self.summary,
+                "pmid": self.pmid, "pmcid": self.pmcid,
+                "pubmed_url": pubmed_url(self.pmid), "pmc_url": pmc_url(self.pmcid)}
 
 
 @dataclass
@@ -93,6 +97,16 @@ class AuditResult:
     def summary_lines(self) -> list[str]:
         """The summary line of every reference, in list order."""
         return [r.summary for r in self.references]
+
+
+def pubmed_url(pmid: str | None) -> str | None:
+    """``https://pubmed.ncbi.nlm.nih.gov/<PMID>/`` (None without a PMID)."""
+    return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid else None
+
+
+def pmc_url(pmcid: str | None) -> str | None:
+    """``https://pmc.ncbi.nlm.nih.gov/articles/<PMCID>/`` (None without a PMCID)."""
+    return f"https://pmc.ncbi.nlm.nih.gov/articles/{pmcid}/" if pmcid else None
 
 
 def _get(obj: Any, name: str) -> Any:

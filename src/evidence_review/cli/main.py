@@ -42,6 +42,14 @@ def _crossref_opts(p: argparse.ArgumentParser) -> None:
                    help="contact e-mail for Crossref's polite pool (else $CROSSREF_MAILTO)")
 
 
+def _europepmc_opts(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-europepmc", action="store_true",
+                   help="do not ask Europe PMC for PMIDs, abstracts and open full texts")
+    p.add_argument("--europepmc-url", default=None,
+                   help="Europe PMC REST base URL (else $EUROPEPMC_BASE_URL, else "
+                        "https://www.ebi.ac.uk/europepmc/webservices/rest)")
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="evidence-review",
                      description="Audit a health article against the sources it cites and build "
@@ -56,11 +64,13 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true",
                    help="exit 1 when the publication gate fails (see `check --strict`)")
 
-    p = sub.add_parser("fetch", help="resolve every reference through Crossref; update the snapshot")
+    p = sub.add_parser("fetch", help="resolve every reference through Crossref, then look the DOIs "
+                                     "up in Europe PMC; update the snapshot")
     _common(p)
     _crossref_opts(p)
     p.add_argument("--refresh", action="store_true",
                    help="ask Crossref again even for references already in the cache/snapshot")
+    _europepmc_opts(p)
     p.add_argument("--reconstruct", action="store_true",
                    help="rebuild the snapshot offline from data/NAME/record-facts.yaml "
                         "(provenance: reconstructed)")
@@ -95,6 +105,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-fetch", action="store_true",
                    help="do not resolve the references now (run `evidence-review fetch` later)")
     _crossref_opts(p)
+    _europepmc_opts(p)
     return parser
 
 

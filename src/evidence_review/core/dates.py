@@ -58,3 +58,25 @@ def as_date(value: Any) -> date | None:
         value = value.strip()[:10]
     parts = date_parts(value)
     return date(*(parts + [1, 1])[:3]) if parts else None
+
+
+_NLM_DATE = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?:\s+([A-Z][a-z]{2})(?:\s+(\d{1,2}))?)?(?![\d])")
+
+
+def nlm_date(text: str | None) -> str | None:
+    """The ISO date (YYYY, YYYY-MM or YYYY-MM-DD) in an NLM-style citation, e.g. a PubMed notice.
+
+    >>> nlm_date("J Example. 2021 Jun 3;9(2):77")
+    '2021-06-03'
+    >>> nlm_date("J Example. 2022;10:4"), nlm_date("no date")
+    ('2022', None)
+    """
+    m = _NLM_DATE.search(text or "")
+    if not m:
+        return None
+    year, month, day = m.groups()
+    number = _MONTHS.get((month or "").lower())
+    if not number:
+        return year
+    out = f"{year}-{number:02d}"
+    return f"{out}-{int(day):02d}" if day and 1 <= int(day) <= 31 else out

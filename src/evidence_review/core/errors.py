@@ -51,5 +51,9 @@ class CrossrefError(EvidenceReviewError):
     """Crossref could not be asked or answered badly (after retries)."""
 
 
+class EuropePMCError(EvidenceReviewError):
+    """Europe PMC could not be asked or answered badly (after retries)."""
+
+
 class SnapshotError(EvidenceReviewError):
     """The stored Crossref snapshot is missing, corrupt or inconsistent with its manifest."""

@@ -93,6 +93,11 @@ class Review:
     def snapshot_dir(self) -> Path:
         return self.data_dir / "crossref"
 
+    # the Europe PMC part of the snapshot: source texts, raw answers + manifest
+    @property
+    def europepmc_dir(self) -> Path:
+        return self.data_dir / "europepmc"
+
     # generated outputs
     @property
     def reports_dir(self) -> Path:

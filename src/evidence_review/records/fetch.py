@@ -1,5 +1,11 @@
 """``evidence-review fetch``: resolve a review's references and write its Crossref snapshot.
 
+After Crossref, the same run asks Europe PMC (unless ``--no-europepmc``) for each resolved DOI's
+PMID, PMCID, abstract, publication types, MeSH terms, notices and, for open-access records, the
+full text, and writes them as the source-text part of the snapshot (``data/NAME/europepmc/``). A
+Europe PMC failure never costs the Crossref snapshot: it is written first, and an outage (every
+request failing) leaves the previous source texts in place with one message saying so.
+
 Live: the references are resolved through Crossref (batched, rate-limited, retried, cached) and the
 snapshot is marked ``crossref-api``. Offline (``--reconstruct``): the confirmed values in
 ``record-facts.yaml`` are served by the local stand-in and resolved by the same code, and the
@@ -15,13 +21,25 @@ from collections.abc import Callable
 from importlib.metadata import version
 
 from evidence_review import __version__
+from evidence_review.core.errors import SnapshotError
 from evidence_review.core.paths import Review
 from evidence_review.core.vocab import SETTLED as GOOD
 from evidence_review.intake import reviewfiles as review_mod
 from evidence_review.records.crossref import CrossrefClient
+from evidence_review.records.europepmc import EuropePMCClient, record_facts
+from evidence_review.records.europepmc import client_string as europepmc_client_string
 from evidence_review.records.reconstruct import load_facts
 from evidence_review.records.resolve import records, resolve_references
 from evidence_review.records.snapshot import Snapshot, write_snapshot
+from evidence_review.records.sourcetext import (
+    SourceText,
+    SourceTexts,
+    UnsafeXML,
+    crossref_abstract,
+    parse_abstract_text,
+    parse_jats,
+    write_source_texts,
+)
 from evidence_review.records.standin import CrossrefStandIn
 
 
@@ -45,8 +63,14 @@ def _reuse(review: Review, cited, refresh: bool):
 
 def fetch(review: Review, *, refresh: bool = False, base_url: str | None = None,
           mailto: str | None = None, progress: Callable[[str], None] | None = None,
-          client: CrossrefClient | None = None) -> Snapshot:
-    """Resolve every reference through Crossref and write the snapshot (provenance crossref-api)."""
+          client: CrossrefClient | None = None, europepmc: bool = True,
+          europepmc_url: str | None = None,
+          europepmc_client: EuropePMCClient | None = None) -> Snapshot:
+    """Resolve every reference through Crossref and write the snapshot (provenance crossref-api).
+
+    Then, unless ``europepmc`` is false, look the resolved DOIs up in Europe PMC and write the
+    source texts (:func:`fetch_europepmc`); its failures are reported through ``progress`` only.
+    """
     cited = review_mod.cited_references(review)
     previous, kept = _reuse(review, cited, refresh)
     todo = [r for r in cited if r.number not in kept]
@@ -73,7 +97,106 @@ def fetch(review: Review, *, refresh: bool = False, base_url: str | None = None,
         client=_client_label(), mailto_used=bool(client.mailto), review=review.name,
         note="Live Crossref answers; volatile fields (indexed, deposited, counts, score) dropped.")
     _say(progress, f"Wrote {review.rel(review.snapshot_dir)}/ ({len(snapshot.works())} records)")
+    if europepmc:
+        epmc = europepmc_client or EuropePMCClient(
+            base_url=europepmc_url, email=mailto, cache_dir=review.root / ".cache" / "europepmc")
+        try:
+            fetch_europepmc(review, snapshot, epmc, refresh=refresh, progress=progress)
+        finally:
+            if europepmc_client is None:
+                epmc.close()
     return snapshot
+
+
+def fetch_europepmc(review: Review, snapshot: Snapshot, client: EuropePMCClient, *,
+                    refresh: bool = False,
+                    progress: Callable[[str], None] | None = None) -> SourceTexts | None:
+    """Europe PMC's facts and texts for every DOI the Crossref snapshot resolved.
+
+    Returns the source texts written, or None when Europe PMC could not be reached at all (then
+    nothing is written and the previous source texts, if any, stay as they were).
+    """
+    refs_by_doi: dict[str, list[str]] = {}
+    for number, entry in snapshot.references.items():
+        if entry.get("status") in ("matched", "repaired") and entry.get("doi"):
+            refs_by_doi.setdefault(entry["doi"], []).append(number)
+    if not refs_by_doi:
+        _say(progress, "Europe PMC: no resolved DOI to look up.")
+        return None
+    _say(progress, f"Looking up {len(refs_by_doi)} DOI(s) in Europe PMC at {client.base_url}")
+    client.start_run()
+    raw: dict[str, bytes] = {}
+    outcomes = client.lookup_dois(refs_by_doi, refresh=refresh, raw=raw)
+    if all(o.status == "error" for o in outcomes.values()):
+        reason = next(iter(outcomes.values())).reason
+        _say(progress, f"Europe PMC could not be reached ({reason}); the Crossref snapshot is "
+                       f"complete; source texts were not updated. Run `evidence-review fetch` "
+                       f"again later (or pass --no-europepmc).")
+        return None
+    try:
+        previous = SourceTexts.load(review.europepmc_dir)
+    except SnapshotError as exc:
+        _say(progress, f"The previous source texts are unreadable and will be replaced: {exc}")
+        previous = SourceTexts.empty()
+    sources: dict[str, dict] = {}
+    texts: dict[str, SourceText] = {}
+    open_texts = {}
+    for doi, outcome in outcomes.items():
+        entry: dict = {"refs": sorted(refs_by_doi[doi], key=lambda n: (len(n), n)),
+                       "status": {"ok": "found"}.get(outcome.status, outcome.status),
+                       "reason": outcome.reason}
+        if outcome.status == "ok":
+            facts = record_facts(outcome.record)
+            entry.update(facts)
+            sections = parse_abstract_text(outcome.record.get("abstractText"))
+            if sections:
+                texts[doi] = SourceText(doi, sections, "europepmc-abstract", facts["licence"],
+                                        facts["open_access"], facts["pmid"], facts["pmcid"])
+            entry["full_text"] = "not open access"
+            if facts["open_access"] and facts["pmcid"]:
+                open_texts[facts["pmcid"]] = doi
+                entry["full_text"] = "not asked"
+        elif outcome.status == "error" and previous.record(doi).get("status") == "found":
+            entry = {**previous.record(doi), "refs": entry["refs"],
+                     "reason": f"Refresh failed ({(outcome.reason or '').rstrip('.')}); kept the "
+                               f"record retrieved {previous.retrieved}."}
+            entry.pop("text", None)
+            entry.pop("text_origin", None)
+            if previous.text(doi):
+                texts[doi] = previous.text(doi)
+        if doi not in texts and outcome.status != "error":
+            sections = crossref_abstract(snapshot.work(doi) or {})
+            if sections:
+                texts[doi] = SourceText(doi, sections, "crossref-abstract", None, False,
+                                        entry.get("pmid"), entry.get("pmcid"))
+        sources[doi] = entry
+    for pmcid, result in client.full_texts(open_texts, refresh=refresh).items():
+        doi = open_texts[pmcid]
+        if result.status != "ok":
+            sources[doi]["full_text"] = f"{result.status}: {result.reason}"
+            continue
+        try:
+            sections = parse_jats(result.xml, doi)
+        except (UnsafeXML, ValueError) as exc:
+            sources[doi]["full_text"] = f"error: {exc}"
+            continue
+        raw[f"{pmcid}.xml"] = result.xml
+        sources[doi]["full_text"] = "found"
+        facts = sources[doi]
+        texts[doi] = SourceText(doi, sections, "europepmc-fulltext", facts.get("licence"),
+                                bool(facts.get("open_access")), facts.get("pmid"), pmcid)
+    written = write_source_texts(
+        review.europepmc_dir, sources, texts, raw,
+        retrieved=dt.datetime.now(dt.UTC).date().isoformat(), base_url=client.base_url,
+        client=europepmc_client_string(), email_used=bool(client.email),
+        note="Live Europe PMC answers (search resultType=core, fullTextXML for open access).")
+    counts = {s: sum(e["status"] == s for e in sources.values())
+              for s in ("found", "not-in-europepmc", "error")}
+    full = sum(t.has_full_text for t in texts.values())
+    _say(progress, f"Europe PMC: {counts['found']} found, {counts['not-in-europepmc']} not in "
+                   f"Europe PMC, {counts['error']} failed; {len(texts)} source text(s), {full} "
+                   f"with full text. Wrote {review.rel(review.europepmc_dir)}/")
+    return written
 
 
 def reconstruct(review: Review, progress: Callable[[str], None] | None = None,
@@ -112,7 +235,8 @@ def run(args: Namespace) -> int:
         snapshot = reconstruct(review, progress)
     else:
         snapshot = fetch(review, refresh=args.refresh, base_url=args.base_url, mailto=args.mailto,
-                         progress=progress)
+                         progress=progress, europepmc=not getattr(args, "no_europepmc", False),
+                         europepmc_url=getattr(args, "europepmc_url", None))
     failed = [n for n, e in snapshot.references.items() if e.get("status") not in GOOD]
     if failed:
         _say(progress, f"Could not resolve reference(s) {', '.join(sorted(failed))}: see the "

@@ -35,8 +35,8 @@ from evidence_review.core.errors import SnapshotError
 from evidence_review.core.vocab import RESOLVED, STATUSES
 from evidence_review.records.doi import normalise
 
-__all__ = ["Snapshot", "write_snapshot", "merge", "stable_message", "safe_name",
-           "VOLATILE_FIELDS", "REFERENCE_STATUSES", "PROVENANCES"]
+__all__ = ["Snapshot", "write_snapshot", "write_tree", "read_tree_file", "merge", "stable_message",
+           "safe_name", "dumps", "VOLATILE_FIELDS", "REFERENCE_STATUSES", "PROVENANCES"]
 
 log = logging.getLogger(__name__)
 
@@ -215,6 +215,78 @@ def write_snapshot(directory: str | os.PathLike, works: Mapping[str, dict],
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # after a swap this is the old snapshot
     return Snapshot.load(directory)
+
+
+def write_tree(directory: str | os.PathLike, files: Mapping[str, bytes], manifest: dict) -> dict:
+    """Write a folder of files plus ``manifest.json`` atomically, the way the snapshot is written.
+
+    Used for any other part of a review's snapshot (the Europe PMC source texts): every file is
+    written into a hidden sibling directory, its sha256 recorded under ``manifest["files"]``, the
+    manifest written last, and the whole folder swapped in with one atomic rename.
+
+    Parameters
+    ----------
+    directory : path
+        The folder to (re)place, e.g. ``data/<review>/europepmc``.
+    files : mapping of relative path to bytes
+        Relative POSIX paths inside ``directory`` (no ``..``, not ``manifest.json``).
+    manifest : dict
+        Written as ``manifest.json`` with ``files`` added: ``{path: {"sha256": ...}}``.
+
+    Returns
+    -------
+    dict
+        The manifest as written.
+    """
+    directory = Path(directory)
+    manifest = {**manifest, "files": {}}
+    staging = _fresh_sibling(directory, "staging")
+    try:
+        staging.mkdir(parents=True)
+        for rel in sorted(files):
+            parts = Path(rel).parts
+            if not parts or ".." in parts or Path(rel).is_absolute() or rel == MANIFEST:
+                raise SnapshotError(f"{directory}: refusing to write {rel!r}")
+            path = staging / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write_durably(path, files[rel])
+            manifest["files"][rel] = {"sha256": hashlib.sha256(files[rel]).hexdigest()}
+        tmp = staging / f".{MANIFEST}.tmp"
+        _write_durably(tmp, _dumps(manifest))
+        os.replace(tmp, staging / MANIFEST)
+        _fsync_dir(staging)
+        _swap_in(staging, directory)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return manifest
+
+
+def read_tree_file(directory: str | os.PathLike, manifest: Mapping[str, Any], rel: str) -> bytes:
+    """One file of a folder written by :func:`write_tree`, checked against its manifest sha256.
+
+    Raises
+    ------
+    SnapshotError
+        Naming the file, when it is not listed, lies outside the folder, is missing or was edited.
+    """
+    directory = Path(directory)
+    entry = (manifest.get("files") or {}).get(rel)
+    if entry is None or ".." in Path(rel).parts:
+        raise SnapshotError(f"{directory / MANIFEST}: lists no file {rel!r}")
+    path = directory / rel
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SnapshotError(f"{path}: missing ({exc.strerror})") from exc
+    if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+        raise SnapshotError(f"{path}: contents do not match the sha256 in {MANIFEST}; restore it "
+                            "from git or re-run `evidence-review fetch --refresh`")
+    return data
+
+
+def dumps(obj: Any) -> bytes:
+    """JSON as the snapshot writes it: sorted keys, two-space indent, UTF-8, final newline."""
+    return _dumps(obj)
 
 
 # ---- writing ------------------------------------------------------------------------------------

@@ -38,7 +38,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 __all__ = ["CrossrefStandIn", "Fault", "RequestRecord", "synthetic_work", "synthetic_doi"]
 
 FAULT_KINDS = ("latency", "status", "reset", "hang", "truncated", "not-json", "wrong-type",
-               "wrong-doi")
+               "wrong-doi", "xml-bomb")
+# An entity-expansion ("billion laughs") document: ~3 GB if a parser expanded it.
+XML_BOMB = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'
+            + b"".join(b' <!ENTITY lol%d "%s">\n' % (i, (b"&lol%s;" % (b"" if i == 1 else b"%d" % (i - 1)))
+                                                         * 10) for i in range(1, 10))
+            + b']>\n<article><body><p>&lol9;</p></body></article>\n')
 REQUEST_KINDS = ("work", "batch", "query", "agency", "other")
 _TOKEN = re.compile(r"[a-z0-9]+")
 _AGENCY_LABELS = {"crossref": "Crossref", "datacite": "DataCite", "medra": "mEDRA",
@@ -57,7 +62,8 @@ class Fault:
         ``retry_after`` for a 429), ``reset`` (close the connection with a TCP RST), ``hang`` (say
         nothing for ``delay`` seconds, then close), ``truncated`` (half a JSON body), ``not-json``
         (an HTML body labelled JSON), ``wrong-type`` (a valid body labelled ``text/html``),
-        ``wrong-doi`` (a valid envelope for another DOI).
+        ``wrong-doi`` (a valid envelope for another DOI), ``xml-bomb`` (an entity-expansion XML
+        document, labelled ``application/xml``).
     status : int
         HTTP status for ``kind="status"``.
     retry_after : float or None
@@ -506,6 +512,8 @@ def _faulty(fault: Fault, status: int, ctype: str,
         return 200, "application/json", b"<html><body>Service busy</body></html>", None
     if fault.kind == "wrong-type":
         return status, "text/html; charset=utf-8", body, None
+    if fault.kind == "xml-bomb":
+        return 200, "application/xml", XML_BOMB, None
     if fault.kind == "wrong-doi":
         other = _envelope("work", {"DOI": "10.5555/not-what-you-asked", "title": ["Other"]})
         return 200, "application/json", _json(other), None

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import nh3
 
 from evidence_review.core.vocab import UNREVIEWED, VERDICTS
+from evidence_review.audit.findings import pmc_url, pubmed_url
 from evidence_review.records import csl
 from evidence_review.report.html import HTML, INLINE_TAGS, esc
 
@@ -157,6 +158,8 @@ class BibEntry:
     verdicts: dict[str, int] = field(default_factory=dict)  # verdict -> claims, in VERDICT_ORDER
     could_support: list[str] = field(default_factory=list)  # claim ids the reviewer says it could back
     source: Source | None = None
+    pmid: str | None = None  # from Europe PMC
+    pmcid: str | None = None
 
 
 def _with_issued(item: dict) -> dict:
@@ -194,7 +197,7 @@ def bibliography_entries(session: ReviewSession) -> list[BibEntry]:
             cited_for=list(citing["id"]),
             verdicts={v: tally[v] for v in VERDICT_ORDER if tally[v]},
             could_support=list(_claims_citing(claims, ref_audit.ref, "would_support")["id"]),
-            source=session.sources.get(ref_audit.ref)))
+            source=session.sources.get(ref_audit.ref), pmid=ref_audit.pmid, pmcid=ref_audit.pmcid))
     return entries
 
 
@@ -232,6 +235,10 @@ def _audit_line(entry: BibEntry) -> str:
             f"{f['could-not-check']} could not be checked")
     if entry.doi:
         line += f'; DOI <a href="https://doi.org/{esc(entry.doi)}">{esc(entry.doi)}</a>'
+    if entry.pmid:
+        line += f'; PMID <a href="{esc(pubmed_url(entry.pmid))}">{esc(entry.pmid)}</a>'
+    if entry.pmcid:
+        line += f'; PMCID <a href="{esc(pmc_url(entry.pmcid))}">{esc(entry.pmcid)}</a>'
     basis = "the Crossref record" if entry.from_record else "the reference as printed (no record)"
     return f"{line}. Formatted from {basis}."
 

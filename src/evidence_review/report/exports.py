@@ -91,8 +91,17 @@ def _check_braces(value: str, number: str, key: str) -> str:
     return value
 
 
-def bibtex_entry(ref: CitedReference) -> Entry:
-    """One corrected reference as a BibTeX entry (``@article`` or ``@online``)."""
+def _ids(ids: dict | None) -> tuple[str | None, str | None]:
+    return ((ids or {}).get("pmid") or None, (ids or {}).get("pmcid") or None)
+
+
+def bibtex_entry(ref: CitedReference, ids: dict | None = None) -> Entry:
+    """One corrected reference as a BibTeX entry (``@article`` or ``@online``).
+
+    ``ids`` holds the PMID and PMCID Europe PMC gave (``{"pmid", "pmcid"}``), written as the
+    ``pmid`` and ``pmcid`` fields (biblatex and JabRef read them).
+    """
+    pmid, pmcid = _ids(ids)
     first, last = page_range(ref.pages)
     text = {
         "author": " and ".join(ref.authors) if ref.authors else
@@ -106,7 +115,7 @@ def bibtex_entry(ref: CitedReference) -> Entry:
         "volume": ref.volume, "number": ref.issue,
         "pages": f"{first}--{last}" if first and last else first,
         "doi": _bare_doi(ref), "url": ref.url if ref.kind == "web" or not ref.doi_printed else None,
-        "urldate": _iso(ref.accessed),
+        "urldate": _iso(ref.accessed), "pmid": pmid, "pmcid": pmcid,
     }
     fields = [Field(k, _check_braces(_LATEX_SPECIAL.sub(r"\\\1", v), ref.number, k))
               for k, v in text.items() if v]
@@ -114,17 +123,26 @@ def bibtex_entry(ref: CitedReference) -> Entry:
     return Entry("online" if ref.kind == "web" else "article", ref_key(ref.number), fields)
 
 
-def to_bibtex(refs: list[CitedReference], review: str) -> str:
-    """The references as a BibTeX file with a header saying it is generated and how to rebuild it."""
-    library = bibtexparser.Library([bibtex_entry(r) for r in refs])
+def to_bibtex(refs: list[CitedReference], review: str, ids: dict[str, dict] | None = None) -> str:
+    """The references as a BibTeX file with a header saying it is generated and how to rebuild it.
+
+    ``ids`` maps a reference number to its PubMed identifiers (see :func:`bibtex_entry`).
+    """
+    ids = ids or {}
+    library = bibtexparser.Library([bibtex_entry(r, ids.get(r.number)) for r in refs])
     return BIB_HEADER.format(review=review) + bibtexparser.write_string(library)
 
 
 # --- RIS ------------------------------------------------------------------------------------------------
 
-def ris_entry(ref: CitedReference) -> dict:
-    """One corrected reference as a rispy record (JOUR for articles, ELEC for web pages)."""
+def ris_entry(ref: CitedReference, ids: dict | None = None) -> dict:
+    """One corrected reference as a rispy record (JOUR for articles, ELEC for web pages).
+
+    RIS has no PubMed tags: the PMID goes in ``AN`` (accession number) and the PMCID in ``C2``
+    (custom 2), as PubMed-aware managers read them.
+    """
     first, last = page_range(ref.pages)
+    pmid, pmcid = _ids(ids)
     authors = list(ref.authors) or ([ref.organisation] if ref.organisation else [])
     doi = _bare_doi(ref)
     entry = {
@@ -134,6 +152,7 @@ def ris_entry(ref: CitedReference) -> dict:
         "volume": ref.volume, "number": ref.issue, "start_page": first, "end_page": last,
         "doi": doi, "publisher": ref.publisher, "access_date": _iso(ref.accessed),
         "urls": [f"https://doi.org/{doi}"] if doi else ([ref.url] if ref.url else []),
+        "accession_number": pmid, "custom2": pmcid,
     }
     return {k: v for k, v in entry.items() if v}
 
@@ -145,9 +164,10 @@ class _PlainRisWriter(rispy.RisWriter):
         return None
 
 
-def to_ris(refs: list[CitedReference]) -> str:
+def to_ris(refs: list[CitedReference], ids: dict[str, dict] | None = None) -> str:
     """The references as RIS (for Zotero, EndNote and Mendeley)."""
-    return rispy.dumps([ris_entry(r) for r in refs], implementation=_PlainRisWriter)
+    ids = ids or {}
+    return rispy.dumps([ris_entry(r, ids.get(r.number)) for r in refs], implementation=_PlainRisWriter)
 
 
 # --- CSL-JSON ---------------------------------------------------------------------------------------
@@ -159,6 +179,10 @@ def csl_items(session: ReviewSession) -> list[dict]:
         item, _ = bibliography.csl_item(ref_audit)
         # published-print/-online are Crossref's, not CSL variables: `issued` carries the date.
         item = {k: v for k, v in item.items() if k not in _NOT_CSL}
+        if ref_audit.pmid:
+            item["PMID"] = ref_audit.pmid
+        if ref_audit.pmcid:
+            item["PMCID"] = ref_audit.pmcid
         items.append({**item, "id": ref_key(ref_audit.ref)})
     return items
 
@@ -247,8 +271,9 @@ def render(session: ReviewSession, fmt: str) -> str:
         The file's text (UTF-8, ending in a newline).
     """
     renderers: dict[str, Callable[[], str]] = {
-        "bibtex": lambda: to_bibtex(corrected_references(session), session.review.name),
-        "ris": lambda: to_ris(corrected_references(session)),
+        "bibtex": lambda: to_bibtex(corrected_references(session), session.review.name,
+                                    session.pubmed),
+        "ris": lambda: to_ris(corrected_references(session), session.pubmed),
         "csl-json": lambda: _json(csl_items(session)),
         "claimreview": lambda: _json(claim_reviews(session)),
     }

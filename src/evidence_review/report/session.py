@@ -13,6 +13,7 @@ import pandas as pd
 
 from evidence_review.appraisal import claims as claims_mod
 from evidence_review.appraisal import consistency, evidence, gate, quality
+from evidence_review.appraisal.passages import claim_passages
 from evidence_review.audit import fields as audit
 from evidence_review.core import markers
 from evidence_review.core.errors import EvidenceReviewError, InputError, Problem
@@ -22,6 +23,7 @@ from evidence_review.intake import article as article_mod
 from evidence_review.intake import citedbib as bib
 from evidence_review.intake import reviewfiles as review_mod
 from evidence_review.records.snapshot import Snapshot
+from evidence_review.records.sourcetext import SourceTexts
 
 SCHEME_FILE = Path("data") / "evidence-levels.yaml"
 QUALITY_DIR = Path("data") / "quality"
@@ -81,6 +83,56 @@ class ReviewSession:
         return Snapshot.load(self.review.snapshot_dir)
 
     @cached_property
+    def source_texts(self):
+        """The Europe PMC part of the snapshot (empty when none was fetched)."""
+        return SourceTexts.load(self.review.europepmc_dir)
+
+    def _doi_of(self, ref: str) -> str | None:
+        entry = self.snapshot.references.get(ref) or {}
+        return entry.get("doi") if entry.get("status") in ("matched", "repaired") else None
+
+    @cached_property
+    def texts_by_ref(self) -> dict:
+        """Each reference's source text (abstract / open full text), where one was fetched."""
+        out = {}
+        if not self.source_texts:
+            return out
+        for ref in sorted(self.ref_numbers, key=lambda n: (len(n), n)):
+            text = self.source_texts.text(self._doi_of(ref))
+            if text is not None:
+                out[ref] = text
+        return out
+
+    @cached_property
+    def pubmed(self) -> dict[str, dict]:
+        """Europe PMC's facts per reference (PMID, PMCID, types, MeSH, licence); {} when absent."""
+        out = {}
+        if not self.source_texts:
+            return out
+        for ref in self.ref_numbers:
+            facts = self.source_texts.record(self._doi_of(ref))
+            if facts.get("status") == "found":
+                out[ref] = facts
+        return out
+
+    @cached_property
+    def passages(self) -> dict:
+        """Suggested passages per claim id (BM25 over its sources' texts; empty lists without texts)."""
+        rows = self.claims[["id", "text", "refs"]].to_dict(orient="records")
+        return claim_passages(rows, self.texts_by_ref)
+
+    @cached_property
+    def level_suggestions(self) -> dict:
+        """The CEBM level each reference's PubMed publication types suggest (refs without: absent)."""
+        out = {}
+        for ref, facts in self.pubmed.items():
+            suggestion = evidence.suggest_level(facts.get("pub_types") or [], facts.get("mesh") or [],
+                                                self.scheme)
+            if suggestion is not None:
+                out[ref] = suggestion
+        return out
+
+    @cached_property
     def quality(self) -> dict | None:
         """The reviewer's JAMA/DISCERN entries (data/NAME/quality.yaml), or None when not assessed."""
         path = self.review.data_dir / "quality.yaml"
@@ -107,7 +159,8 @@ class ReviewSession:
     @cached_property
     def audit(self):
         return audit.audit_review(self.cited, self.snapshot, article_markers=self.article.markers(),
-                                  article_updated=self.meta.last_updated)
+                                  article_updated=self.meta.last_updated,
+                                  source_texts=self.source_texts)
 
     def blockers(self) -> list[str]:
         """What blocks publication (the gate of ``check --strict``), one sentence each."""
@@ -125,7 +178,8 @@ class ReviewSession:
     def check(self) -> list[Problem]:
         """Validate every input; collect all problems instead of stopping at the first."""
         problems: list[Problem] = []
-        for name in ("meta", "article", "cited", "scheme", "sources", "snapshot", "claims", "quality"):
+        for name in ("meta", "article", "cited", "scheme", "sources", "snapshot", "source_texts",
+                     "claims", "quality"):
             try:
                 getattr(self, name)
             except InputError as exc:
@@ -195,8 +249,13 @@ CLAIM_JSON_FIELDS = ["id", "section", "text", "refs", "verdict", "needs_citation
 
 
 def claims_json(session: ReviewSession) -> dict:
-    """The ``claims --format json`` document of interface.md."""
-    rows = [{k: rec[k] for k in CLAIM_JSON_FIELDS} for rec in session.claims.to_dict(orient="records")]
+    """The ``claims --format json`` document of interface.md (each claim with its ``passages``)."""
+    passages = session.passages
+    rows = []
+    for rec in session.claims.to_dict(orient="records"):
+        row = {k: rec[k] for k in CLAIM_JSON_FIELDS}
+        row["passages"] = [p.to_dict() for p in passages.get(rec["id"], [])]
+        rows.append(row)
     return {"review": session.review.name, "claims": rows}
 
 

@@ -160,20 +160,43 @@ def claims_summary(session: ReviewSession) -> HTML:
         f'<div class="kpi"><b>{n}</b>{esc(label)}</div>' for label, n in tiles) + "</div>")
 
 
+def suggestion_text(session: ReviewSession, ref: str) -> str:
+    """The level suggested by a source's PubMed type, its basis, and any disagreement ('' if none)."""
+    suggestion = session.level_suggestions.get(ref)
+    if suggestion is None:
+        return ""
+    text = (f"{suggestion.level} ({suggestion.basis})" if suggestion.level
+            else f"none from the type alone ({suggestion.basis})")
+    reviewer = session.sources[ref].cebm_level if ref in session.sources else ""
+    if suggestion.differs_from(reviewer):
+        text += f"; differs from the reviewer's level {reviewer}, which stands"
+    return text
+
+
 def sources_table(session: ReviewSession) -> HTML:
-    """Each reference's design, CEBM level, native grade and the reviewer's rationale."""
+    """Each reference's design, CEBM level (and the level its PubMed type suggests), native grade,
+    the reviewer's rationale, and its PubMed publication types and MeSH terms (from Europe PMC)."""
     rows = []
     for ref, src in sorted(session.sources.items(), key=lambda kv: int(kv[0])):
         native = src.native_grade or {}
+        facts = session.pubmed.get(ref, {})
+        suggestion = session.level_suggestions.get(ref)
         rows.append({"ref": ref, "design": src.design.replace("-", " "), "level": src.cebm_level,
+                     "suggested": suggestion_text(session, ref),
+                     "differs": bool(suggestion and suggestion.differs_from(src.cebm_level)),
                      "native": "; ".join(str(native[k]) for k in ("scheme", "studies",
                                                                    "recommendations")
                                          if native.get(k)),
-                     "rationale": src.rationale})
+                     "rationale": src.rationale,
+                     "types": "; ".join(facts.get("pub_types") or []),
+                     "mesh": "; ".join(facts.get("mesh") or [])})
     return table(pd.DataFrame(rows),
                  {"ref": "Ref", "design": "Design", "level": "CEBM 2011 level",
-                  "native": "Source's own grading", "rationale": "Why"},
-                 cell={"ref": lambda v, r: f'<a href="#{ref_anchor(v)}">[{esc(v)}]</a>'})
+                  "suggested": "Suggested by PubMed type", "native": "Source's own grading",
+                  "rationale": "Why", "types": "Publication types", "mesh": "MeSH terms"},
+                 cell={"ref": lambda v, r: f'<a href="#{ref_anchor(v)}">[{esc(v)}]</a>',
+                       "suggested": lambda v, r: (f'<span class="level-differs">{esc(v)}</span>'
+                                                  if r["differs"] else esc(v))})
 
 
 # --- references and their audit ------------------------------------------------------------------
@@ -186,6 +209,20 @@ PROVENANCE_TEXT = {
 }
 
 
+def source_texts_note(session: ReviewSession) -> str:
+    """One sentence on the source texts of the snapshot (none, or how many and from where)."""
+    texts = session.texts_by_ref
+    if not texts:
+        return ("No source texts (abstracts or open full texts from Europe PMC) are stored for this "
+                "review, so no passages are suggested beside its claims.")
+    full = sum(t.has_full_text for t in texts.values())
+    closed = sum(not t.open_licence for t in texts.values())
+    return (f"Source texts of {len(texts)} reference(s) from Europe PMC (retrieved "
+            f"{session.source_texts.retrieved}): {len(texts) - full} abstract(s) only, {full} open "
+            f"full text(s); {closed} without an open licence are quoted only briefly. Passages beside "
+            f"the claims are BM25 suggestions, not verdicts.")
+
+
 def snapshot_note(session: ReviewSession) -> HTML:
     """A callout naming the snapshot's provenance and date, as the methods require."""
     snap = session.snapshot
@@ -196,7 +233,7 @@ def snapshot_note(session: ReviewSession) -> HTML:
         f'<div class="callout{warn}"><b>Crossref snapshot:</b> provenance '
         f"<code>{esc(snap.provenance)}</code>, dated {esc(snap.retrieved)}: {esc(what)}. "
         f"{len(snap.works())} record(s) from <code>{esc(manifest.get('base_url'))}</code> "
-        f"(client: {esc(manifest.get('client'))}).</div>")
+        f"(client: {esc(manifest.get('client'))}). {esc(source_texts_note(session))}</div>")
 
 
 def _record_line(record: dict | None) -> str:
@@ -523,9 +560,46 @@ def claim_cards(session: ReviewSession) -> HTML:
                                                "found; cite that work"))
         if r.note:
             pairs.append(("Reviewer's note", esc(r.note)))
+        suggested = session.passages.get(r.id) or []
+        if suggested:
+            pairs.append(("Suggested passages (BM25; not a verdict)", passages_html(suggested)))
         cards.append(f'<div class="claim-card v-border-{esc(r.verdict)}" id="{claim_anchor(r.id)}">'
                      f"<h4>{esc(r.id)}: {esc(r.text)}</h4>{definition_list(pairs)}</div>")
     return HTML("\n".join(cards))
+
+
+def passages_html(passages) -> str:
+    """Suggested passages as a list: [ref] locator, score, and the text (a short quotation when the
+    source has no open licence)."""
+    items = []
+    for p in passages:
+        quote = "“" + esc(p.text) + "”" + ("" if p.open_licence else " <i>(short quotation: the "
+                                                                      "text has no open licence)</i>")
+        items.append(f'<li><a href="#{ref_anchor(p.ref)}">[{esc(p.ref)}]</a> {esc(p.locator)} '
+                     f'<span class="score">(score {p.score:.2f})</span>: {quote}</li>')
+    return f'<ol class="passages">{"".join(items)}</ol>'
+
+
+def claim_passages(session: ReviewSession) -> HTML:
+    """Notebook 02: each cited claim beside the passages BM25 suggests from its sources' texts.
+
+    They are suggestions for the reviewer (who may take one as the claim's locator), never a verdict.
+    """
+    if not session.texts_by_ref:
+        return HTML(f"<p>{esc(source_texts_note(session))}</p>")
+    rows = []
+    for r in session.claims.itertuples():
+        if not r.refs:
+            continue
+        rows.append({"id": r.id, "claim": r.text, "refs": r.refs, "locator": r.locator or "",
+                     "passages": session.passages.get(r.id) or []})
+    return table(pd.DataFrame(rows),
+                 {"id": "Id", "claim": "Claim", "locator": "Reviewer's locator",
+                  "passages": "Suggested passages (BM25; not a verdict)"},
+                 cell={"id": lambda v, r: f'<a href="#{claim_anchor(v)}">{esc(v)}</a>',
+                       "passages": lambda v, r: passages_html(v) if v else
+                       "<i>no text of the cited source(s)</i>"},
+                 caption="Passages suggested from the sources' abstracts and open full texts")
 
 
 def marker_findings(session: ReviewSession) -> HTML:

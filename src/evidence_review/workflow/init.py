@@ -64,7 +64,9 @@ def run(args: Namespace) -> int:
         stderr_progress(next_steps(result, fetched=False))
         return 0
     try:
-        status = fetch_references(result.review, base_url=args.base_url, mailto=args.mailto)
+        status = fetch_references(result.review, base_url=args.base_url, mailto=args.mailto,
+                                  europepmc=not getattr(args, "no_europepmc", False),
+                                  europepmc_url=getattr(args, "europepmc_url", None))
     except CrossrefError as exc:  # the review is written; only the lookup has to be run again
         stderr_progress(f"init: error: {exc}\ninit: the review was created; Crossref could not be asked")
         stderr_progress(next_steps(result, fetched=False))
@@ -235,13 +237,15 @@ def _report(result: InitResult, parsed: article_mod.Article, progress: Progress)
 # --- Crossref: the seam to the fetch step ----------------------------------------------------------
 
 def fetch_references(review: Review, base_url: str | None = None, mailto: str | None = None,
-                     progress: Progress = stderr_progress) -> int:
+                     progress: Progress = stderr_progress, europepmc: bool = True,
+                     europepmc_url: str | None = None) -> int:
     """Resolve the references and write the snapshot, exactly as ``evidence-review fetch`` does."""
     from evidence_review.records import fetch  # here: it loads the HTTP client and habanero
 
     progress("init: resolving references through Crossref")
     args = Namespace(review=review.name, root=review.root, refresh=False, reconstruct=False,
-                     base_url=base_url, mailto=mailto)
+                     base_url=base_url, mailto=mailto, no_europepmc=not europepmc,
+                     europepmc_url=europepmc_url)
     return fetch.run(args)
 
 
