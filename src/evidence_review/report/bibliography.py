@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import nh3
 
-from evidence_review.core.vocab import UNREVIEWED, VERDICTS
 from evidence_review.audit.findings import pmc_url, pubmed_url
+from evidence_review.core.vocab import UNREVIEWED, VERDICTS
 from evidence_review.records import csl
 from evidence_review.report.html import HTML, INLINE_TAGS, esc
 
