@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 REVIEW ?= muscle-spasm
 STAMP := $(VENV)/.installed
 
-.PHONY: report test notebooks lint benchmark lab clean
+.PHONY: report test notebooks lint benchmark model lab clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ benchmark: $(STAMP)
 	$(PY) benchmarks/bench_resolve.py
 	$(PY) benchmarks/bench_build.py --json benchmarks/last-build.json
 	$(PY) benchmarks/bench_passages.py --json benchmarks/last-passages.json
+	$(PY) benchmarks/bench_fieldparser.py --json benchmarks/last-fieldparser.json
+
+# Retrain the reference field parser (a CRF) from the files in the repository: fictional records
+# rendered through CSL styles plus intake/fieldparser_data/hand_train.txt (deterministic, ~2 min).
+model: $(STAMP)
+	$(PY) -m evidence_review.intake.fieldtrain
 
 lab: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[test,lab]"

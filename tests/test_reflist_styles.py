@@ -43,7 +43,8 @@ def test_vancouver_without_doi_and_without_issue():
 def test_broken_doi_is_kept_as_printed_and_et_al_marks_a_cut_list():
     ref = reflist.parse_entry(BROKEN_DOI)
     assert ref.doi_printed == "doi:5555/bar.2019.031"
-    assert ref.authors == ["Kowalczyk, J", "Brandt, S", "Iyer, N", "et al"]
+    assert ref.authors == ["Kowalczyk, J", "Brandt, S", "Iyer, N"]  # "et al." is never an author
+    assert ref.et_al
 
 
 def test_vancouver_name_particles_and_hyphens():

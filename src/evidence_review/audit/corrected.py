@@ -49,6 +49,7 @@ def corrected_reference(cited: CitedReference, record: dict | None) -> CitedRefe
     csl = from_crossref(record)
     if csl.get("author"):
         fixed.authors = _corrected_authors(cited, csl["author"])
+        fixed.et_al = False  # the record's list is complete
     if _wrong(compare_title(cited, csl)):
         fixed.title = csl["title"]
     if _wrong(compare_journal(cited, csl)):
@@ -78,6 +79,8 @@ def format_apa(ref: CitedReference) -> str:
     a web page: ``Organisation. (Date). Title. Publisher. URL``.
     """
     who = _join_authors(ref.authors) if ref.authors else (ref.organisation or "")
+    if ref.authors and ref.et_al:
+        who += ", et al."
     when = ref.date_text or ref.year or "n.d."
     parts = [f"{who}{'' if who.endswith('.') else '.'} ({when})." if who else f"({when})."]
     if ref.title:

@@ -133,7 +133,7 @@ def compare_authors(cited: CitedReference, record: dict) -> list[Finding]:
                         f"The first author is printed as '{printed[0]}' but the record's first "
                         f"author is '{apa_name(names[0])}'.", full)]
     findings: list[Finding] = []
-    truncated = len(printed) < len(cited.authors)
+    truncated = cited.et_al or len(printed) < len(cited.authors)  # "et al.": the list was cut short
     if len(printed) != len(names) and not (truncated and len(printed) < len(names)):
         findings.append(Finding("author", "minor", str(len(printed)), str(len(names)),
                                 f"The reference lists {len(printed)} authors but the record has "

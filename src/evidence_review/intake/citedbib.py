@@ -38,8 +38,8 @@ def _balanced(value: str) -> bool:
 def to_entry(ref: CitedReference) -> Entry:
     """One CitedReference as a BibTeX entry keyed ``ref<number>``."""
     fields: list[Field] = []
-    if ref.authors:
-        fields.append(Field("author", " and ".join(ref.authors)))
+    if ref.authors:  # a printed "et al." is BibTeX's "and others", never a person
+        fields.append(Field("author", " and ".join([*ref.authors, *(["others"] if ref.et_al else [])])))
     for attr, key in _FIELDS.items():
         value = getattr(ref, attr)
         if value:
@@ -83,7 +83,9 @@ def read_cited(path: Path) -> list[CitedReference]:
                              printed=values.get("printed", ""),
                              kind="web" if entry.entry_type == "online" else "article")
         if values.get("author"):
-            ref.authors = values["author"].split(" and ")
+            names = values["author"].split(" and ")
+            ref.et_al = names[-1].strip().lower() in ("others", "et al", "et al.")
+            ref.authors = names[:-1] if ref.et_al else names
         for attr, key in _FIELDS.items():
             if key in values and attr != "printed":
                 setattr(ref, attr, values[key])

@@ -19,6 +19,7 @@ class CitedReference:
     printed: str  # the whole entry as printed, without its "[3]" label
     kind: str = "article"  # "article" (journal work) or "web" (a page without a DOI)
     authors: list[str] = field(default_factory=list)  # "Family, I. I." as printed, in order
+    et_al: bool = False  # the printed list ends with "et al.": cut short (never an author)
     organisation: str | None = None  # a corporate author, e.g. "NHS"
     year: str | None = None
     date_text: str | None = None  # the whole printed date, e.g. "2019, October"

@@ -1,7 +1,10 @@
 """Parse a printed reference list into :class:`CitedReference` fields, keeping printed values.
 
-Each citation style is one parser function; :func:`parse_entry` tries them in order and keeps the
-first that recognises the entry. Nothing is corrected here: the audit compares printed and record.
+Fields come from the learned field parser (:mod:`evidence_review.intake.fieldparser`, a CRF). The
+regular-expression parsers below, one per citation style, are its helpers and its fallback: their
+parse is a feature of the model, and :func:`parse_entry` keeps their result when the model finds too
+little (no title, or a title and nothing else). Nothing is corrected here: the audit compares
+printed and record.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from evidence_review.intake import fieldparser
 from evidence_review.intake.references import CitedReference
 
 _LABEL = re.compile(r"^\s*(?:\[(\d+)\]|(\d+)\.)\s+")
@@ -131,15 +135,13 @@ def _vancouver_authors(text: str) -> list[str] | None:
 
     Family names and initials are kept as printed; only the space between them becomes the ", " that
     :class:`CitedReference` uses for every style, so the audit and BibTeX can tell family from given
-    names. A printed "et al" stays as the last item: it says the list was cut short.
+    names. A printed "et al" is never a name: the caller sets ``et_al`` (see :data:`_V_ETAL`).
     """
     text = text.strip()
-    etal = _V_ETAL.search(text)
     names = [n.strip() for n in _V_ETAL.sub("", text).split(",") if n.strip()]
     if not names or not all(_V_AUTHOR.match(n) for n in names):
         return None
-    authors = [", ".join(n.rsplit(" ", 1)) for n in names]
-    return authors + ([etal.group(0).strip(" ,")] if etal else [])
+    return [", ".join(n.rsplit(" ", 1)) for n in names]
 
 
 def _segments(text: str) -> list[str]:
@@ -179,7 +181,7 @@ def parse_vancouver(number: str, body: str) -> CitedReference | None:
     authors = _vancouver_authors(head)
     ref = CitedReference(number=number, printed=body, doi_printed=doi_printed, url=url, accessed=accessed)
     if authors:
-        ref.authors = authors
+        ref.authors, ref.et_al = authors, bool(_V_ETAL.search(head))
     else:
         ref.organisation = head
     found = _journal_source(parts)
@@ -244,21 +246,76 @@ def _ordered_parsers(style: str | None) -> list[Callable[[str, str], CitedRefere
     return [first, *(p for p in PARSERS if p is not first)] if first else list(PARSERS)
 
 
+def rule_parse(body: str, number: str = "0", style: str | None = None) -> CitedReference | None:
+    """The regular-expression parse of one entry (without its label), or None if no style fits."""
+    for parser in _ordered_parsers(style):
+        ref = parser(number, body)
+        if ref is not None:
+            return ref
+    return None
+
+
+def hints_from(ref: CitedReference) -> list[tuple[str, str]]:
+    """A rule parse as (label, printed value) pairs, in printed order: features of the field parser."""
+    pairs: list[tuple[str, str]] = []
+    for author in ref.authors:
+        family, _, given = author.partition(", ")
+        pairs += [("family", family), ("given", given)]
+    if ref.organisation:
+        pairs.append(("org", ref.organisation))
+    for label, attr in (("title", "title"), ("container", "container"), ("volume", "volume"),
+                        ("issue", "issue"), ("pages", "pages"), ("publisher", "publisher"),
+                        ("accessed", "accessed"), ("doi", "doi_printed"), ("url", "url"),
+                        ("year", "year")):
+        value = getattr(ref, attr)
+        if value and not (label == "container" and value == ref.organisation):
+            pairs.append((label, value))
+    return pairs
+
+
+def from_fields(number: str, body: str, fields: dict) -> CitedReference:
+    """A :class:`CitedReference` from the field parser's dict (names as "Family, Given")."""
+    authors = [f"{a['family']}, {a['given']}" if a.get("family") and a.get("given")
+               else a.get("family") or a.get("given") for a in fields["authors"]]
+    url, doi = fields["url"], fields["doi"]
+    ref = CitedReference(number=number, printed=body, authors=authors, et_al=fields["et_al"],
+                         organisation=None if authors else fields["organisation"],
+                         year=fields["year"], date_text=fields["date"], title=fields["title"],
+                         container=fields["container"], volume=fields["volume"], issue=fields["issue"],
+                         pages=fields["pages"], doi_printed=doi, url=url,
+                         publisher=fields["publisher"], accessed=fields["accessed"],
+                         kind="web" if url and not doi else "article")
+    if not ref.container and fields["kind"] != "journal":
+        ref.container = ref.organisation  # a web page or report: the organisation is the source
+    return ref
+
+
+def _enough(fields: dict | None) -> bool:
+    """A parse with a title and at least one more field that places it (who, when or where)."""
+    return bool(fields and fields["title"] and (fields["authors"] or fields["organisation"]
+                                                or fields["year"] or fields["date"] or fields["container"]))
+
+
 def parse_entry(entry: str, fallback_number: str | None = None, style: str | None = None) -> CitedReference:
     """Parse one printed entry; an unrecognised entry keeps its text, link and number only.
+
+    The field parser's result is used when it finds a title and one more field that places it; else
+    the regular-expression parse; else the text and link alone.
 
     Parameters
     ----------
     entry : the entry as printed, with or without its "[3]" / "3." label.
     fallback_number : the number to use when the entry carries no label.
-    style : a style name of :data:`STYLES` (or "ama") to try first; the others are tried after it.
+    style : a style name of :data:`STYLES` (or "ama") whose rule parser is tried first.
     """
     number, body = split_label(entry)
     number = number or fallback_number or "?"
-    for parser in _ordered_parsers(style):
-        ref = parser(number, body)
-        if ref is not None:
-            return ref
+    rules = rule_parse(body, number, style)
+    fields = fieldparser.parse(body, hints_from(rules) if rules else None)
+    if _enough(fields):
+        return from_fields(number, body, fields)
+    if rules is not None:
+        return rules
     rest, doi_printed, url = _split_link(body)
     return CitedReference(number=number, printed=body, doi_printed=doi_printed, url=url,
                           kind="web" if url and not doi_printed else "article")

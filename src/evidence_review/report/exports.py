@@ -104,7 +104,7 @@ def bibtex_entry(ref: CitedReference, ids: dict | None = None) -> Entry:
     pmid, pmcid = _ids(ids)
     first, last = page_range(ref.pages)
     text = {
-        "author": " and ".join(ref.authors) if ref.authors else
+        "author": " and ".join([*ref.authors, *(["others"] if ref.et_al else [])]) if ref.authors else
         (f"{{{ref.organisation}}}" if ref.organisation else None),  # braces: a corporate name
         "title": ref.title,
         "journal" if ref.kind != "web" else "organization": ref.container,

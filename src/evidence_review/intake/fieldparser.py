@@ -1,0 +1,463 @@
+"""A learned parser for ONE printed reference: a CRF labels its tokens, the labels become fields.
+
+The model (``fieldparser_data/model.crfsuite``, trained by :mod:`evidence_review.intake.fieldtrain`,
+``make model``) gives every token one label of :data:`LABELS`; runs of equal labels are spans, and
+spans become the fields of :func:`parse`. Values are cut from the printed string by character
+offsets, so they keep their printed spelling, dashes and spacing. DOIs, URLs, PMIDs and PMCIDs have
+near-certain patterns: those patterns are features of the model and the fallback when it labels none.
+"et al." has a label of its own and is never an author.
+
+Example
+-------
+>>> fields = parse("Lindqvist AB, Oyelaran F. A title. Some J. 2019;3(1):1-2.")  # doctest: +SKIP
+>>> fields["authors"]
+[{'family': 'Lindqvist', 'given': 'AB'}, {'family': 'Oyelaran', 'given': 'F'}]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import pycrfsuite
+
+LABELS = ("family", "given", "etal", "org", "year", "date", "title", "container", "volume", "issue",
+          "pages", "doi", "url", "pmid", "pmcid", "accessed", "publisher", "place", "edition", "sep")
+MODEL = "model.crfsuite"
+KINDS = ("journal", "web", "book", "other")
+
+# --- tokens -------------------------------------------------------------------------------------
+_TOKEN = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"]+"          # a URL, kept whole
+    r"|10\.\d{4,9}/[^\s<>\"]+"                 # a bare DOI
+    r"|(?<!\S)/[\w\-.~%/?=&#]+"                # a relative URL ("/health/iron")
+    r"|\w+(?:['’\-]\w+)*"                      # a word: O'Brien, Smith-Jones, 101-9, Jan-Feb
+    r"|[^\w\s]",                               # one punctuation character
+    re.UNICODE,
+)
+_LINKLIKE = re.compile(r"^(?:https?://|www\.|10\.\d|/)")
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    start: int
+    end: int
+
+
+def _trim_link(text: str, start: int, end: int) -> int:
+    """End offset of a URL/DOI token without trailing sentence punctuation or an unbalanced ')'."""
+    value = text[start:end]
+    while value:
+        if value[-1] in ".,;:]>'\"":
+            value = value[:-1]
+        elif value[-1] == ")" and value.count("(") < value.count(")"):
+            value = value[:-1]
+        else:
+            break
+    return start + len(value)
+
+
+def tokenize(text: str) -> list[Token]:
+    """Tokens with character offsets into ``text`` (punctuation apart, links whole)."""
+    tokens: list[Token] = []
+    pos = 0
+    while True:
+        match = _TOKEN.search(text, pos)
+        if not match:
+            return tokens
+        start, end = match.span()
+        if _LINKLIKE.match(match.group(0)) and end - start > 1:
+            end = max(_trim_link(text, start, end), start + 1)
+        tokens.append(Token(text[start:end], start, end))
+        pos = end
+
+
+# --- features -----------------------------------------------------------------------------------
+MONTHS = {m.lower() for m in (
+    "January February March April May June July August September October November December "
+    "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Spring Summer Autumn Fall Winter").split()}
+# Words whose identity is a feature; any other word is seen only through its shape and lexicons.
+KEYWORDS = set("""
+accessed cited retrieved available from at internet published online updated revised reviewed epub
+ahead print doi pmid pmcid pmc vol volume no issue pp p pg page pages in ed eds edn edition editor
+editors press university publisher publishers and et al url viewed last modified n d date web
+website site report chapter series suppl supplement part the of for on a an to with by
+""".split())
+ORG_WORDS = set("""
+association institute institutes agency department society organization organisation foundation
+centre center centers centres ministry service services council college clinic hospital health
+national board nhs group committee collaboration network office administration commission authority
+trust federation alliance library world international american british european food drug force
+task working writing consortium investigators inc ltd llc company pharmacy medicine medical
+academy program programme unit team government public care who cdc fda nih nice
+""".split())
+JOURNAL_WORDS = set("""
+journal j annals ann review rev reviews proceedings proc bulletin bull archives arch med clin clinical
+res research int am br eur sci science lancet jama bmj nutr neurol pract ther rep lett acta open
+medicine health nurs physiol pharmacol epidemiol public endocrinol metab sports cochrane database
+syst
+""".split())
+PARTICLES = set("van von de der den del della di da du la le ten ter dos das st".split())
+_QUOTES = {'"', "“", "”", "‘", "’", "'", "«", "»"}
+_YEAR = re.compile(r"^(?:1[6-9]|20)\d{2}[a-z]?$")
+_ROMAN = re.compile(r"^[ivxlc]+$", re.I)
+
+
+def _shape(word: str) -> str:
+    shape = re.sub(r"[A-Z]", "X", word)
+    shape = re.sub(r"[a-z]", "x", shape)
+    shape = re.sub(r"\d", "d", shape)
+    return re.sub(r"(.)\1{2,}", r"\1\1", shape)[:6]
+
+
+def _word_features(tok: str) -> list[str]:
+    low = tok.lower()
+    out: list[str] = []
+    if re.match(r"^(?:https?://)?(?:dx\.)?doi\.org/", low) or low.startswith("10."):
+        out.append("doi")
+    elif _LINKLIKE.match(tok) and len(tok) > 1:
+        out.append("url")
+    if not tok[0].isalnum():
+        out.append("p=" + ("quote" if tok in _QUOTES else "dash" if tok in "-–—" else tok))
+        return out
+    out.append("s=" + _shape(tok))
+    if low in KEYWORDS:
+        out.append("w=" + low)
+    if low in MONTHS or low.split("-")[0] in MONTHS:
+        out.append("month")
+    if low in ORG_WORDS:
+        out.append("orgw")
+    if low in JOURNAL_WORDS:
+        out.append("jw")
+    if low in PARTICLES:
+        out.append("particle")
+    if _YEAR.match(tok):
+        out.append("year")
+    if tok.isdigit():
+        out.append(f"num{min(len(tok), 9)}")
+        if len(tok) in (7, 8):
+            out.append("pmidlike")
+    if re.match(r"^PMC\d+$", tok):
+        out.append("pmc")
+    if re.match(r"^[A-Z]{1,3}$", tok):
+        out.append("initials")
+    if re.match(r"^[A-Z][a-z]", tok):
+        out.append("cap")
+    if tok.islower():
+        out.append("lower")
+    if _ROMAN.match(tok) and len(tok) < 5:
+        out.append("roman")
+    if re.match(r"^[A-Za-z]?\d+[A-Za-z]?[-–]\d+$", tok):
+        out.append("range")
+    if re.match(r"^\d+(?:st|nd|rd|th)$", low):
+        out.append("ordinal")
+    return out
+
+
+def _doc_features(tokens: list[Token]) -> list[str]:
+    texts = [t.text for t in tokens]
+    joined = " ".join(texts)
+    out = []
+    if re.search(r"\( (?:1[6-9]|20)\d{2}[a-z]? [,)]", joined):
+        out.append("D:paren-year")
+    if re.search(r"(?:^| )[A-Z] \. (?:[,&]|[A-Z] \.)", joined):
+        out.append("D:dotted-initials")
+    if re.search(r"\d{4} ; \d", joined) or re.search(r"\d{4} [A-Z][a-z]{2} ; ", joined):
+        out.append("D:year-semicolon")
+    if any(t.text in _QUOTES for t in tokens):
+        out.append("D:quotes")
+    # initials printed bare ("Swash MA, Berg J") or with full stops ("Swash, M. A.")
+    # (a list of bare initials ends with one full stop, so a tie counts as bare)
+    pairs = list(zip(texts, texts[1:], strict=False))
+    bare = sum(1 for a, b in pairs if re.match(r"^[A-Z]{2,3}$", a) and b in (",", ";", ".")
+               or re.match(r"^[A-Z]$", a) and b in (",", ";"))
+    dotted = sum(1 for a, b in pairs if re.match(r"^[A-Z]$", a) and b == ".")
+    if bare >= dotted and bare:
+        out.append("D:bare-initials")
+    elif dotted:
+        out.append("D:dot-initials")
+    return out
+
+
+def features(tokens: list[Token], hints: dict[int, str] | None = None) -> list[list[str]]:
+    """Feature strings of every token (its own, its neighbours', its place, the rule parse's label)."""
+    own = [_word_features(t.text) for t in tokens]
+    doc = _doc_features(tokens)
+    initials = "bare" if "D:bare-initials" in doc else "dotted" if "D:dot-initials" in doc else "none"
+    n = len(tokens)
+    segs = _segments(tokens)
+    seg_first: dict[int, int] = {}
+    for i, s in enumerate(segs):
+        seg_first.setdefault(s, i)
+    out: list[list[str]] = []
+    depth_paren = depth_brack = 0
+    quote = False
+    seen_year = seen_url = False
+    for i, tok in enumerate(tokens):
+        f = ["bias", *own[i], *doc]
+        f.append(f"pos={min(10 * i // max(n, 1), 9)}")
+        f.append(f"seg={min(segs[i], 6)}")
+        if i == 0:
+            f.append("first")
+        if i == n - 1:
+            f.append("last")
+        if depth_paren:
+            f.append("in-paren")
+        if depth_brack:
+            f.append("in-brack")
+        if quote:
+            f.append("in-quote")
+        if seen_year:
+            f.append("after-year")
+        if seen_url:
+            f.append("after-url")
+        for off in (-2, -1, 1, 2):
+            j = i + off
+            if 0 <= j < n:
+                f.extend(f"{off}:{x}" for x in own[j] if not x.startswith(("s=X", "s=x")) or off in (-1, 1))
+            else:
+                f.append(f"{off}:none")
+        if i + 1 < n and tokens[i + 1].start == tok.end:
+            f.append("glued-next")
+        if i and tokens[i - 1].end == tok.start:
+            f.append("glued-prev")
+        if hints and i in hints:
+            f.append("rule=" + hints[i])
+        if tok.text == "." and i and re.match(r"^[A-Z]{1,3}$", tokens[i - 1].text):
+            f.append("initial-dot:" + initials)  # part of "M. A." or the full stop after "Swash MA"
+        nxt = seg_first.get(segs[i] + 1)
+        if nxt is not None:  # how the next segment ("2nd ed.", "2019;3:1-2", "Place:") begins
+            f.extend("ns:" + x for x in own[nxt] if not x.startswith("s=X"))
+        out.append(f)
+        text = tok.text
+        depth_paren += {"(": 1, ")": -1}.get(text, 0) if depth_paren or text == "(" else 0
+        depth_brack += {"[": 1, "]": -1}.get(text, 0) if depth_brack or text == "[" else 0
+        depth_paren, depth_brack = max(depth_paren, 0), max(depth_brack, 0)
+        if text in _QUOTES and text != "’":
+            quote = text in ("“", "‘", "«") or (text in ('"', "'") and not quote)
+        if "year" in own[i]:
+            seen_year = True
+        if "url" in own[i] or "doi" in own[i]:
+            seen_url = True
+    return out
+
+
+def _segments(tokens: list[Token]) -> list[int]:
+    """Segment number of every token: a new segment starts after ". ", "? " or "! " (not "M. ")."""
+    out, segment = [], 0
+    for i, tok in enumerate(tokens):
+        out.append(segment)
+        if tok.text in (".", "?", "!") and i + 1 < len(tokens) and tokens[i + 1].start > tok.end:
+            if not (i and re.match(r"^[A-Z]$", tokens[i - 1].text)):
+                segment += 1
+    return out
+
+
+# --- rule hints ---------------------------------------------------------------------------------
+def hint_labels(text: str, tokens: list[Token], hints: list[tuple[str, str]] | None) -> dict[int, str]:
+    """Token index -> label, from (label, value) pairs a rule parser found in ``text``."""
+    if not hints:
+        return {}
+    found: dict[int, str] = {}
+    cursor = 0
+    for label, value in hints:
+        if not value:
+            continue
+        at = text.find(value, cursor)
+        if at < 0:
+            at = text.find(value)
+        if at < 0:
+            continue
+        end = at + len(value)
+        for i, tok in enumerate(tokens):
+            if tok.start >= at and tok.end <= end and i not in found:
+                found[i] = label
+        if label in ("family", "given", "org"):
+            cursor = end
+    return found
+
+
+# --- the model ----------------------------------------------------------------------------------
+def model_path() -> Path:
+    return Path(str(resources.files("evidence_review.intake").joinpath("fieldparser_data", MODEL)))
+
+
+@cache
+def _tagger(path: str) -> pycrfsuite.Tagger | None:
+    if not Path(path).is_file():
+        return None
+    tagger = pycrfsuite.Tagger()
+    tagger.open(path)
+    return tagger
+
+
+def label(text: str, hints: list[tuple[str, str]] | None = None,
+          model: Path | None = None) -> list[tuple[Token, str]]:
+    """Every token of ``text`` with its label; an empty list when the model is missing."""
+    tokens = tokenize(text)
+    tagger = _tagger(str(model or model_path()))
+    if not tokens or tagger is None:
+        return []
+    labels = tagger.tag(features(tokens, hint_labels(text, tokens, hints)))
+    return list(zip(tokens, labels, strict=True))
+
+
+# --- labels -> fields ---------------------------------------------------------------------------
+_DOI_RULE = re.compile(r"(?:\bdoi:\s*|https?://(?:dx\.)?doi\.org/)10\.\S+|\b10\.\d{4,9}/\S+", re.I)
+_URL_RULE = re.compile(r"(?<!\S)(?:https?://|www\.)\S+", re.I)
+_PMID_RULE = re.compile(r"\bPMID:?\s*(\d{1,9})\b")
+_PMCID_RULE = re.compile(r"\bPMCID:?\s*(PMC\d+)\b|\b(PMC\d{5,})\b")
+_YEAR_IN = re.compile(r"\b(?:1[6-9]|20)\d{2}\b")
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:?\s*)", re.I)
+
+
+def spans(labelled: list[tuple[Token, str]]) -> list[tuple[str, int, int]]:
+    """Runs of equal labels as (label, start offset, end offset); "sep" runs are dropped."""
+    out: list[tuple[str, int, int]] = []
+    for tok, lab in labelled:
+        if out and out[-1][0] == lab:
+            out[-1] = (lab, out[-1][1], tok.end)
+        else:
+            out.append((lab, tok.start, tok.end))
+    return [s for s in out if s[0] != "sep"]
+
+
+def _clean(value: str) -> str:
+    return value.strip().strip(",;:").strip()
+
+
+def _authors(text: str, runs: list[tuple[str, int, int]]) -> list[dict]:
+    """Family/given runs grouped into names: a new name starts when a part repeats."""
+    authors: list[dict] = []
+    current: dict = {}
+    for lab, start, end in runs:
+        if lab not in ("family", "given"):
+            continue
+        if lab in current:
+            authors.append(current)
+            current = {}
+        current[lab] = re.sub(r"\s*(?:&|\band)$", "", _clean(text[start:end]))
+        if "family" in current and "given" in current:
+            authors.append(current)
+            current = {}
+    if current:
+        authors.append(current)
+    return [{"family": a.get("family"), "given": a.get("given")} for a in authors if a.get("family")
+            or a.get("given")]
+
+
+def _date_run(labelled: list[tuple[Token, str]], text: str) -> tuple[str | None, str | None]:
+    """(year, printed date): the first run of date/year tokens that holds a year (or any date run)."""
+    runs: list[tuple[int, int, str | None]] = []
+    run: list[tuple[Token, str]] = []
+    for tok, lab in [*labelled, (None, "sep")]:
+        if lab in ("date", "year"):
+            run.append((tok, lab))
+            continue
+        if run:
+            year = next((t.text for t, lab2 in run if lab2 == "year"), None)
+            runs.append((run[0][0].start, run[-1][0].end, year))
+            run = []
+    if not runs:
+        return None, None
+    start, end, year = next((r for r in runs if r[2]), runs[0])
+    printed = _clean(text[start:end]).rstrip(".").strip() or None
+    if year is None and printed:
+        found = _YEAR_IN.search(printed)
+        year = found.group(0) if found else None
+    return year, printed
+
+
+def _kind(fields: dict) -> str:
+    if fields.get("container") and (fields.get("volume") or fields.get("issue") or fields.get("pages")):
+        return "journal"
+    if fields.get("doi") and fields.get("container"):
+        return "journal"
+    if fields.get("url") and not fields.get("doi"):
+        return "web"
+    if fields.get("publisher") or fields.get("edition") or fields.get("place"):
+        return "book"
+    return "other"
+
+
+def fields_from_labels(text: str, labelled: list[tuple[Token, str]]) -> dict:
+    """The fields of one reference from its labelled tokens (values cut from ``text``)."""
+    runs = spans(labelled)
+    first: dict[str, str] = {}
+    for lab, start, end in runs:
+        if lab in ("family", "given"):
+            continue
+        value = _clean(text[start:end])
+        if value and lab not in first:
+            first[lab] = value
+    year, date = _date_run(labelled, text)
+    out: dict = {
+        "authors": _authors(text, runs),
+        "et_al": any(lab == "etal" for _, lab in labelled),
+        "organisation": first.get("org"),
+        "year": year, "date": date,
+    }
+    for key in ("title", "container", "volume", "issue", "pages", "publisher", "place", "edition"):
+        out[key] = first.get(key)
+    if out["title"]:
+        out["title"] = re.sub(r"\s*\[Internet\]$", "", out["title"]).rstrip(" .,;:") or None
+    out["accessed"] = first.get("accessed", "").rstrip(".").strip() or None
+    out.update(_links(text, first))
+    out["kind"] = _kind(out)
+    return out
+
+
+def _links(text: str, first: dict[str, str]) -> dict:
+    """doi, url, pmid, pmcid: the model's spans, else their patterns in the text."""
+    doi = first.get("doi")
+    if doi:  # the "doi:" before a DOI is part of it as printed (kept, like every printed value)
+        at = text.find(doi)
+        prefix = re.search(r"\bdoi:?\s*$", text[:at], re.I) if at > 0 else None
+        if prefix and not _DOI_PREFIX.match(doi):
+            doi = text[prefix.start():at] + doi
+    else:
+        found = _DOI_RULE.search(text)
+        doi = found.group(0) if found else None
+    url = first.get("url")
+    if url and _DOI_PREFIX.match(url) and "doi.org/" in url.lower() and not doi:
+        doi, url = url, None
+    if not url:
+        for found in _URL_RULE.finditer(text):
+            if not doi or found.group(0).rstrip(".") not in doi:
+                if "doi.org/" not in found.group(0).lower():
+                    url = found.group(0)
+                    break
+    pmid = first.get("pmid")
+    if not pmid or not pmid.isdigit():
+        found = _PMID_RULE.search(text)
+        pmid = found.group(1) if found else None
+    pmcid = first.get("pmcid")
+    if not pmcid or not pmcid.startswith("PMC"):
+        found = _PMCID_RULE.search(text)
+        pmcid = (found.group(1) or found.group(2)) if found else None
+    return {"doi": _tidy_link(doi), "url": _tidy_link(url), "pmid": pmid, "pmcid": pmcid}
+
+
+def _tidy_link(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.strip()
+    return value[: _trim_link(value, 0, len(value))] or None
+
+
+def parse(text: str, hints: list[tuple[str, str]] | None = None, model: Path | None = None) -> dict | None:
+    """The fields of one printed reference, or None when no model is available.
+
+    Returns a dict: ``authors`` ([{"family", "given"}], never "et al."), ``et_al`` (the list was cut
+    short), ``organisation``, ``year``, ``date`` (as printed), ``title``, ``container``, ``volume``,
+    ``issue``, ``pages``, ``doi``, ``url``, ``pmid``, ``pmcid``, ``accessed``, ``publisher``,
+    ``place``, ``edition`` and ``kind`` (journal, web, book or other). Absent fields are None.
+    """
+    labelled = label(text, hints, model)
+    if not labelled:
+        return None
+    return fields_from_labels(text, labelled)
