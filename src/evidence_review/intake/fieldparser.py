@@ -33,12 +33,13 @@ KINDS = ("journal", "web", "book", "other")
 _TOKEN = re.compile(
     r"(?:https?://|www\.)[^\s<>\"]+"          # a URL, kept whole
     r"|10\.\d{4,9}/[^\s<>\"]+"                 # a bare DOI
+    r"|(?i:doi):[^\s<>\"]+"                     # "doi:10.x/y", also a broken "doi:5555/y"
     r"|(?<!\S)/[\w\-.~%/?=&#]+"                # a relative URL ("/health/iron")
     r"|\w+(?:['’\-]\w+)*"                      # a word: O'Brien, Smith-Jones, 101-9, Jan-Feb
     r"|[^\w\s]",                               # one punctuation character
     re.UNICODE,
 )
-_LINKLIKE = re.compile(r"^(?:https?://|www\.|10\.\d|/)")
+_LINKLIKE = re.compile(r"^(?:https?://|www\.|10\.\d|/|doi:)", re.I)
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ def _shape(word: str) -> str:
 def _word_features(tok: str) -> list[str]:
     low = tok.lower()
     out: list[str] = []
-    if re.match(r"^(?:https?://)?(?:dx\.)?doi\.org/", low) or low.startswith("10."):
+    if re.match(r"^(?:https?://)?(?:dx\.)?doi\.org/", low) or low.startswith(("10.", "doi:")):
         out.append("doi")
     elif _LINKLIKE.match(tok) and len(tok) > 1:
         out.append("url")
@@ -197,6 +198,7 @@ def features(tokens: list[Token], hints: dict[int, str] | None = None) -> list[l
     depth_paren = depth_brack = 0
     quote = False
     seen_year = seen_url = False
+    access_kw = -99  # index of the last "Accessed", "cited", "Retrieved", "viewed"
     for i, tok in enumerate(tokens):
         f = ["bias", *own[i], *doc]
         f.append(f"pos={min(10 * i // max(n, 1), 9)}")
@@ -215,6 +217,8 @@ def features(tokens: list[Token], hints: dict[int, str] | None = None) -> list[l
             f.append("after-year")
         if seen_url:
             f.append("after-url")
+        if 0 < i - access_kw <= 6:
+            f.append("after-accessed")
         for off in (-2, -1, 1, 2):
             j = i + off
             if 0 <= j < n:
@@ -241,6 +245,10 @@ def features(tokens: list[Token], hints: dict[int, str] | None = None) -> list[l
             quote = text in ("“", "‘", "«") or (text in ('"', "'") and not quote)
         if "year" in own[i]:
             seen_year = True
+        if text.lower() in ("accessed", "cited", "retrieved", "viewed", "consulted"):
+            access_kw = i
+        elif text in ("]", ")") or (text == "." and i + 1 < n and tokens[i + 1].start > tok.end):
+            access_kw = -99
         if "url" in own[i] or "doi" in own[i]:
             seen_url = True
     return out
@@ -303,7 +311,19 @@ def label(text: str, hints: list[tuple[str, str]] | None = None,
     if not tokens or tagger is None:
         return []
     labels = tagger.tag(features(tokens, hint_labels(text, tokens, hints)))
-    return list(zip(tokens, labels, strict=True))
+    return _et_al(list(zip(tokens, labels, strict=True)))
+
+
+def _et_al(labelled: list[tuple[Token, str]]) -> list[tuple[Token, str]]:
+    """ "et al" (and its full stop) is always the et-al label: a rule the model is never allowed to
+    break, so "et al." can never become an author or part of a title."""
+    out = list(labelled)
+    for i in range(len(out) - 1):
+        if out[i][0].text.lower() == "et" and out[i + 1][0].text.lower() == "al":
+            out[i], out[i + 1] = (out[i][0], "etal"), (out[i + 1][0], "etal")
+            if i + 2 < len(out) and out[i + 2][0].text == "." and out[i + 2][0].start == out[i + 1][0].end:
+                out[i + 2] = (out[i + 2][0], "etal")
+    return out
 
 
 # --- labels -> fields ---------------------------------------------------------------------------
@@ -403,6 +423,9 @@ def fields_from_labels(text: str, labelled: list[tuple[Token, str]]) -> dict:
     }
     for key in ("title", "container", "volume", "issue", "pages", "publisher", "place", "edition"):
         out[key] = first.get(key)
+    for key in ("organisation", "title", "container", "publisher", "place"):
+        if out[key]:  # a separator the model took in ("Title |", "Site -") is not part of the value
+            out[key] = out[key].rstrip(" |-–—/").strip() or None
     if out["title"]:
         out["title"] = re.sub(r"\s*\[Internet\]$", "", out["title"]).rstrip(" .,;:") or None
     out["accessed"] = first.get("accessed", "").rstrip(".").strip() or None

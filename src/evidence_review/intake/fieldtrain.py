@@ -83,7 +83,7 @@ class Config:
     hand_files: tuple[Path, ...] = (HAND_TRAIN,)
     hand_weight: int = 6
     seed: int = 13
-    iterations: int = 120
+    iterations: int = 150
     c1: float = 0.05
     c2: float = 0.01
 
@@ -96,7 +96,9 @@ _GIVEN = ("Ada Ben Clara Dev Elin Farah Goran Hana Ines Jonas Kemi Lars Mira Nil
           "Sana Tomas Uma Viktor Wen Xavier Yara Zeno Amara Bo Chidi Dana Emil Freya Hugo Ivo Jun Kai Lena "
           "Mateo Noor Omar Pia Ravi Sven Tara Ugo Vera").split()
 _PARTICLES = ("van", "de", "van der", "von", "de la", "da", "van den", "ten", "Van", "De", "du")
-_TITLE_WORDS = ("vitamin magnesium iron muscle cramp cramps sleep night exercise older adults children "
+_TITLE_WORDS = tuple(w.replace("_", " ") for w in (
+                "vitamin_D vitamin_B12 type_2 magnesium iron muscle cramp cramps sleep night exercise "
+                "older adults children "
                 "women men patients risk factors treatment therapy supplementation deficiency outcomes "
                 "trial cohort study review meta-analysis systematic randomised randomized controlled "
                 "placebo prevalence association incidence pain fatigue quality life heart blood pressure "
@@ -105,7 +107,8 @@ _TITLE_WORDS = ("vitamin magnesium iron muscle cramp cramps sleep night exercise
                 "short-term "
                 "primary care hospital community screening diagnosis management guideline guidelines "
                 "evidence update survey national population-based follow-up mortality disease chronic acute "
-                "kidney liver skin stress anxiety depression cognitive function training strength").split()
+                "kidney liver skin stress anxiety depression cognitive function training strength"
+                ).split())
 _TITLE_GLUE = ("and", "in", "of", "for", "with", "among", "after", "versus", "during", "without", "on")
 _JOURNAL_PARTS = ("Clinical", "Sports", "Muscle", "Nutrition", "Sleep", "Bone", "Family", "Internal",
                   "Preventive", "Rehabilitation", "Pain", "Public Health", "Nursing", "Pharmacy",
@@ -124,6 +127,8 @@ _ORG_TAILS = ("Association", "Institute", "Agency", "Foundation", "Society", "Ne
               "Service", "Centre", "Center", "Alliance", "Board", "Trust", "Collaboration")
 _SITES = ("HealthLine Hub", "CareGuide", "WellBeing Today", "The Family Clinic", "MedFacts Online",
           "Pharmacy Direct", "Nutrition Notes", "Healthy Steps", "Patient Info Centre", "BodyWise")
+_BRAND_HEADS = ("Med", "Care", "Health", "Well", "Body", "Vita", "Nutri", "Pharma", "Sleep", "Cure")
+_BRAND_TAILS = ("Facts", "Guide", "Line", "Plus", "Wise", "Hub", "Info", "Net", "Direct", "Point")
 _PUBLISHERS = ("Meadow Press", "Northfield Medical Publishing", "Harbour Books", "Lantern Academic",
                "Riverbend University Press", "Oakridge Health Publishers", "Greystone Scientific")
 _PLACES = ("Springfield", "Northport", "Lakeside", "Riverton", "Hillcrest", "Ashford", "Bayview")
@@ -164,6 +169,18 @@ class Faker:
             return f"{first}-{r.choice(_GIVEN)}"
         return first
 
+    def brand(self) -> str:
+        """A one-word site or brand name ("CarePlus"): an organisation without an organisation word."""
+        r = self.rng
+        return r.choice(_BRAND_HEADS) + r.choice(_BRAND_TAILS)
+
+    def publisher_org(self) -> str:
+        r = self.rng
+        if r.random() < 0.5:
+            tail = r.choice(("Library of Medicine", "Department of Health", "Health Service"))
+            return f"{r.choice(_ORG_HEADS)} {tail}"
+        return self.org()
+
     def org(self) -> str:
         r = self.rng
         if r.random() < 0.3:
@@ -181,8 +198,11 @@ class Faker:
         if r.random() < 0.3:
             text += ": " + " ".join(r.choice(_TITLE_WORDS) for _ in range(r.randint(2, 5)))
         text = _cap(text)
-        if r.random() < 0.07:
+        roll = r.random()
+        if roll < 0.07:
             text += "?"
+        elif roll < 0.14:
+            text += f" ({r.choice(('a', 'an', 'the'))} {' '.join(r.choice(_TITLE_WORDS) for _ in range(2))})"
         return text
 
     def journal(self) -> str:
@@ -229,7 +249,8 @@ def fictional_record(r: random.Random, key: str) -> dict:
     kind = r.choices(("article-journal", "webpage", "book", "report"), (58, 22, 11, 9))[0]
     item: dict = {"id": key, "type": kind, "title": fake.title()}
     if kind == "webpage" and r.random() < 0.45 or kind == "report" and r.random() < 0.7:
-        item["author"] = [{"literal": fake.org()}]
+        brand = kind == "webpage" and r.random() < 0.35
+        item["author"] = [{"literal": fake.brand() if brand else fake.org()}]
     else:
         n = r.choices((1, 2, 3, 4, 6, 8, 12), (20, 22, 20, 14, 10, 7, 7))[0]
         item["author"] = [{"family": fake.family(), "given": fake.given()} for _ in range(n)]
@@ -253,7 +274,10 @@ def fictional_record(r: random.Random, key: str) -> dict:
         if r.random() < 0.7:
             item["DOI"] = fake.doi()
     elif kind == "webpage":
-        item["container-title"] = r.choice(_SITES)
+        if r.random() < 0.35:  # "Org. (2019). Title. Publisher. URL"
+            item["publisher"] = fake.publisher_org()
+        else:
+            item["container-title"] = r.choice(_SITES)
         item["URL"] = fake.url()
         if r.random() < 0.8:
             item["accessed"] = {"date-parts": [_date(r, 2024, 2026, 3)]}
