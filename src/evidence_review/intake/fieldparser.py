@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -115,7 +115,13 @@ def _shape(word: str) -> str:
     return re.sub(r"(.)\1{2,}", r"\1\1", shape)[:6]
 
 
-def _word_features(tok: str) -> list[str]:
+@lru_cache(maxsize=200_000)
+def _word_features(tok: str) -> tuple[str, ...]:
+    """Features of one token's text alone (cached: the same words recur in every list)."""
+    return tuple(_compute_word_features(tok))
+
+
+def _compute_word_features(tok: str) -> list[str]:
     low = tok.lower()
     out: list[str] = []
     if re.match(r"^(?:https?://)?(?:dx\.)?doi\.org/", low) or low.startswith(("10.", "doi:")):

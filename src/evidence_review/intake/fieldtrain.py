@@ -155,6 +155,8 @@ class Faker:
             name = f"{name}-{_cap(''.join(r.choice(_SYL) for _ in range(2)))}"
         elif roll < 0.16:
             name = f"O'{name}"
+        elif roll < 0.2:
+            name = f"{r.choice(('Mc', 'Mac'))}{name}"
         return name
 
     def given(self) -> str:
@@ -178,7 +180,7 @@ class Faker:
         r = self.rng
         if r.random() < 0.5:
             tail = r.choice(("Library of Medicine", "Department of Health", "Health Service"))
-            return f"{r.choice(_ORG_HEADS)} {tail}"
+            return f"{r.choice(_ORG_HEADS + ('U.S. National', 'U.K. National', 'N.Z.'))} {tail}"
         return self.org()
 
     def org(self) -> str:
@@ -189,8 +191,12 @@ class Faker:
 
     def title(self) -> str:
         r = self.rng
+        if r.random() < 0.1:  # a drug or condition page: "Baclozine: drug information", "Cramps"
+            name = _cap("".join(r.choice(_SYL) for _ in range(3)))
+            tail = r.choice(("drug information", "uses and side effects", "", "fact sheet", "overview"))
+            return f"{name}: {r.choice(('', name + ' '))}{tail}".strip(": ") if tail else name
         words = []
-        for i in range(r.randint(3, 12)):
+        for i in range(r.randint(1, 12) if r.random() < 0.15 else r.randint(3, 12)):
             if i and r.random() < 0.25:
                 words.append(r.choice(_TITLE_GLUE))
             words.append(r.choice(_TITLE_WORDS))
@@ -222,7 +228,7 @@ class Faker:
             return f"Annals of {part} and {other}"
         if form == 5 and r.random() < 0.5:  # ISO abbreviations with full stops: "J. Clin. Nutr."
             # (the final full stop is left to the style: it is punctuation, as in the hand labels)
-            head = r.choice(("J.", "Int. J.", "Eur. J.", "Ann."))
+            head = r.choice(("J.", "Int. J.", "Eur. J.", "Ann.", "IEEE Trans.", "IEEE J."))
             return f"{head} {_JOURNAL_ABBR[part]}. {_JOURNAL_ABBR[other]}"
         return f"{r.choice(('European', 'American', 'International', 'Nordic'))} Journal of {part}"
 

@@ -3,7 +3,7 @@
 Fields come from the learned field parser (:mod:`evidence_review.intake.fieldparser`, a CRF). The
 regular-expression parsers below, one per citation style, are its helpers and its fallback: their
 parse is a feature of the model, and :func:`parse_entry` keeps their result when the model finds too
-little (no title, or a title and nothing else). Nothing is corrected here: the audit compares
+little (fewer than two of who, what, when and where). Nothing is corrected here: the audit compares
 printed and record.
 """
 
@@ -291,16 +291,19 @@ def from_fields(number: str, body: str, fields: dict) -> CitedReference:
 
 
 def _enough(fields: dict | None) -> bool:
-    """A parse with a title and at least one more field that places it (who, when or where)."""
-    return bool(fields and fields["title"] and (fields["authors"] or fields["organisation"]
-                                                or fields["year"] or fields["date"] or fields["container"]))
+    """A parse that found at least two of: who (authors), what (title), when (date), where (source)."""
+    if not fields:
+        return False
+    found = (fields["authors"] or fields["organisation"], fields["title"], fields["year"] or fields["date"],
+             fields["container"] or fields["publisher"])
+    return sum(bool(x) for x in found) >= 2
 
 
 def parse_entry(entry: str, fallback_number: str | None = None, style: str | None = None) -> CitedReference:
     """Parse one printed entry; an unrecognised entry keeps its text, link and number only.
 
-    The field parser's result is used when it finds a title and one more field that places it; else
-    the regular-expression parse; else the text and link alone.
+    The field parser's result is used when it finds two of who, what, when and where; else the
+    regular-expression parse; else the text and link alone.
 
     Parameters
     ----------
