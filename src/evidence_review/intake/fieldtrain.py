@@ -97,7 +97,7 @@ _GIVEN = ("Ada Ben Clara Dev Elin Farah Goran Hana Ines Jonas Kemi Lars Mira Nil
           "Mateo Noor Omar Pia Ravi Sven Tara Ugo Vera").split()
 _PARTICLES = ("van", "de", "van der", "von", "de la", "da", "van den", "ten", "Van", "De", "du")
 _TITLE_WORDS = tuple(w.replace("_", " ") for w in (
-                "vitamin_D vitamin_B12 type_2 magnesium iron muscle cramp cramps sleep night exercise "
+                "vitamin_D vitamin_B12 type_2 magnesium iron joint headache headaches sleep night exercise "
                 "older adults children "
                 "women men patients risk factors treatment therapy supplementation deficiency outcomes "
                 "trial cohort study review meta-analysis systematic randomised randomized controlled "
@@ -110,10 +110,10 @@ _TITLE_WORDS = tuple(w.replace("_", " ") for w in (
                 "kidney liver skin stress anxiety depression cognitive function training strength"
                 ).split())
 _TITLE_GLUE = ("and", "in", "of", "for", "with", "among", "after", "versus", "during", "without", "on")
-_JOURNAL_PARTS = ("Clinical", "Sports", "Muscle", "Nutrition", "Sleep", "Bone", "Family", "Internal",
+_JOURNAL_PARTS = ("Clinical", "Sports", "Joint", "Nutrition", "Sleep", "Bone", "Family", "Internal",
                   "Preventive", "Rehabilitation", "Pain", "Public Health", "Nursing", "Pharmacy",
                   "Community", "Paediatric", "Geriatric", "Primary Care", "Exercise", "Metabolic")
-_JOURNAL_ABBR = {"Clinical": "Clin", "Sports": "Sports", "Muscle": "Muscle", "Nutrition": "Nutr",
+_JOURNAL_ABBR = {"Clinical": "Clin", "Sports": "Sports", "Joint": "Joint", "Nutrition": "Nutr",
                  "Sleep": "Sleep", "Bone": "Bone", "Family": "Fam", "Internal": "Intern",
                  "Preventive": "Prev", "Rehabilitation": "Rehabil", "Pain": "Pain",
                  "Public Health": "Public Health", "Nursing": "Nurs", "Pharmacy": "Pharm",
@@ -122,7 +122,7 @@ _JOURNAL_ABBR = {"Clinical": "Clin", "Sports": "Sports", "Muscle": "Muscle", "Nu
 _ORG_HEADS = ("National", "Northern", "Regional", "Example", "Central", "Coastal", "United", "Federal",
               "International", "Western", "Eastern", "City")
 _ORG_TOPICS = ("Sleep", "Bone Health", "Falls Prevention", "Nutrition", "Kidney", "Heart", "Diabetes",
-               "Public Health", "Muscle Disease", "Pharmacy", "Medicines", "Child Health", "Arthritis")
+               "Public Health", "Joint Disease", "Pharmacy", "Medicines", "Child Health", "Arthritis")
 _ORG_TAILS = ("Association", "Institute", "Agency", "Foundation", "Society", "Network", "Council",
               "Service", "Centre", "Center", "Alliance", "Board", "Trust", "Collaboration")
 _SITES = ("HealthLine Hub", "CareGuide", "WellBeing Today", "The Family Clinic", "MedFacts Online",
@@ -191,7 +191,7 @@ class Faker:
 
     def title(self) -> str:
         r = self.rng
-        if r.random() < 0.1:  # a drug or condition page: "Baclozine: drug information", "Cramps"
+        if r.random() < 0.1:  # a drug or condition page: "Baclozine: drug information", "Asthma"
             name = _cap("".join(r.choice(_SYL) for _ in range(3)))
             tail = r.choice(("drug information", "uses and side effects", "", "fact sheet", "overview"))
             return f"{name}: {r.choice(('', name + ' '))}{tail}".strip(": ") if tail else name
