@@ -7,6 +7,7 @@ the claim candidates and afterwards only reads and checks it.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from dataclasses import dataclass
@@ -14,14 +15,19 @@ from pathlib import Path
 
 import pandas as pd
 
+from evidence_review.core import atomic
 from evidence_review.core.errors import InputError, Problem
 from evidence_review.core.vocab import BASES, UNREVIEWED, VERDICTS
 from evidence_review.core.vocab import VERDICT_SEVERITY as SEVERITY  # noqa: F401 - older name
 
+# The trail: who set the row's verdict and on what date (optional; filled by the review form).
+TRAIL = ["reviewer", "decided"]
 COLUMNS = ["id", "section", "sentence", "quote", "text", "refs", "marker_scope", "verdict",
-           "source_says", "locator", "basis", "needs_citation", "would_support", "indirect", "note"]
+           "source_says", "locator", "basis", "needs_citation", "would_support", "indirect", "note",
+           *TRAIL]
 REQUIRED = ["id", "section", "text", "refs", "verdict", "source_says", "locator", "basis",
             "needs_citation", "note"]
+REVIEWER_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 SCOPES = ["sentence", "paragraph", ""]
 BOOLEAN = {"true": True, "false": False}
 ID_PATTERN = re.compile(r"^C\d{2,}[a-z]?$")
@@ -46,7 +52,7 @@ def scaffold(candidates) -> str:
         refs = ";".join(dict.fromkeys(c.markers))
         # verdict and needs_citation stay empty: the row is unreviewed until the reviewer fills them
         writer.writerow([f"C{i:02d}", c.section, c.id, c.text, c.text, refs,
-                         "sentence" if refs else "", "", "", "", "none", "", "", "false", ""])
+                         "sentence" if refs else "", "", "", "", "none", "", "", "false", "", "", ""])
     return buf.getvalue()
 
 
@@ -84,22 +90,27 @@ def read_rows(path: Path, label: str | None = None) -> tuple[list[str], list[dic
 
 
 def validate_rows(header: list[str], records: list[dict[str, str]], ctx: Context,
-                  label: str) -> list[Problem]:
-    """Every problem of a claims table at once (never stops at the first)."""
+                  label: str, required: list[str] = REQUIRED, coverage: bool = True) -> list[Problem]:
+    """Every problem of a claims table at once (never stops at the first).
+
+    ``required`` names the columns the file itself must have (a reviewer's verdict file needs only
+    ``id`` and ``verdict``: its records arrive here already merged with claims.csv); ``coverage``
+    asks that every cited candidate be covered by a claim (the claims table only).
+    """
     problems: list[Problem] = []
-    for col in REQUIRED:
+    for col in required:
         if col not in header:
             problems.append(Problem(label, f"required column '{col}' is missing", row=1, field=col))
     for col in header:
         if col not in COLUMNS:
             problems.append(Problem(label, f"unknown column '{col}' (known: {', '.join(COLUMNS)})",
                                     row=1, field=col))
-    if any(p.field in REQUIRED for p in problems):
+    if any(p.field in required for p in problems):
         return problems
     seen: dict[str, int] = {}
     for rec in records:
         problems.extend(_check_row(rec, ctx, label, seen))
-    if ctx.candidate_markers:
+    if coverage and ctx.candidate_markers:
         problems.extend(_coverage(records, ctx, label))
     return problems
 
@@ -167,6 +178,17 @@ def _check_row(rec: dict[str, str], ctx: Context, label: str, seen: dict[str, in
     sentence = rec.get("sentence", "").strip()
     if sentence and ctx.candidate_ids is not None and sentence not in ctx.candidate_ids:
         bad("sentence", f"{sentence!r} is not a claim candidate id (see candidates.csv)")
+    reviewer, decided = rec.get("reviewer", "").strip(), rec.get("decided", "").strip()
+    if reviewer and not REVIEWER_PATTERN.match(reviewer):
+        bad("reviewer", f"{reviewer!r} is not a reviewer name (lower-case letters, digits, '-', '.', "
+                        "'_')")
+    if decided:
+        try:
+            dt.date.fromisoformat(decided)
+        except ValueError:
+            bad("decided", f"{decided!r} is not a date (YYYY-MM-DD)")
+        if not reviewer:
+            bad("reviewer", "a decided date needs the reviewer who decided")
     return out
 
 
@@ -188,6 +210,25 @@ def _num(ref: str) -> tuple[int, str]:
 
 def split_refs(value: str) -> list[str]:
     return [r.strip().strip("[]") for r in re.split(r"[;,]", value or "") if r.strip()]
+
+
+def csv_text(header: list[str], records: list[dict[str, str]]) -> str:
+    """Rows as CSV text in the project's dialect (minimal quoting, ``\n`` line ends).
+
+    Reading a file with :func:`read_rows` and writing it back with this gives the same bytes, so a
+    program that changes one row leaves every other line of a reviewer's file as it was.
+    """
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    for rec in records:
+        writer.writerow([rec.get(col, "") for col in header])
+    return buf.getvalue()
+
+
+def write_rows(path: Path, header: list[str], records: list[dict[str, str]]) -> Path:
+    """Write a table atomically (see :mod:`evidence_review.core.atomic`)."""
+    return atomic.write_text(path, csv_text(header, records))
 
 
 def to_frame(records: list[dict[str, str]]) -> pd.DataFrame:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import sys
 from argparse import Namespace
 
+from evidence_review.appraisal import verdicts
 from evidence_review.cli.output import emit
 from evidence_review.core.atomic import write_text
-from evidence_review.core.errors import InputError
+from evidence_review.core.errors import InputError, Problem
 from evidence_review.core.paths import Review
 from evidence_review.core.progress import stderr
 from evidence_review.records import fetch
@@ -64,6 +65,21 @@ def cmd_audit(args: Namespace) -> int:
             print(line)
         frame = result.to_frame().fillna("")
         emit(None, "table", frame[["ref", "field", "severity", "message"]])
+    return 0
+
+
+def cmd_agreement(args: Namespace) -> int:
+    session = _session(args)
+    files = session.verdict_files
+    if len(files) < 2:
+        folder = session.review.rel(verdicts.folder(session.review))
+        found = ", ".join(f"{r}.csv" for r in files) or "none"
+        raise InputError(Problem(file=folder, message=f"agreement needs the verdict files of two or "
+                                                      f"more reviewers (REVIEWER.csv); found {found}"))
+    if args.format == "json":
+        emit(session.agreement.to_json(), "json")
+    else:
+        print("\n".join(session.agreement.summary_lines()))
     return 0
 
 

@@ -97,6 +97,11 @@ def make_parser() -> argparse.ArgumentParser:
                    help="also fail (exit 1) on a retracted or unresolved source, a major reference "
                         "error, or a contradicted/unsupported claim without a reviewer note")
 
+    p = sub.add_parser("agreement", help="agreement between reviewers' verdict files "
+                                         "(data/NAME/verdicts/REVIEWER.csv): kappa, alpha, conflicts")
+    _common(p)
+    p.add_argument("--format", choices=("table", "json"), default="table")
+
     p = sub.add_parser("init", help="start a new review from an article file")
     _common(p, review=False)
     p.add_argument("article", type=Path, help="the article: .md, .txt or a saved .html page")

@@ -188,10 +188,20 @@ class Candidate:
 
 def candidates(article: Article) -> list[Candidate]:
     """Every sentence and list item of the body, numbered S01, S02, ... in reading order."""
-    out: list[Candidate] = []
+    return [c for c, _ in _numbered(article)]
+
+
+def candidate_blocks(article: Article) -> dict[str, Block]:
+    """The paragraph or list item each candidate id was cut from (to show a claim in context)."""
+    return {c.id: block for c, block in _numbered(article)}
+
+
+def _numbered(article: Article) -> list[tuple[Candidate, Block]]:
+    out: list[tuple[Candidate, Block]] = []
     for block in article.blocks:
         parts = [block.text] if block.is_item else split_sentences(block.text)
         for part in parts:
-            out.append(Candidate(id=f"S{len(out) + 1:02d}", section=block.section, text=part,
-                                 markers=tuple(numbers_in(part)), is_item=block.is_item))
+            out.append((Candidate(id=f"S{len(out) + 1:02d}", section=block.section, text=part,
+                                  markers=tuple(numbers_in(part)), is_item=block.is_item),
+                        block))
     return out

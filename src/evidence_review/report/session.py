@@ -13,6 +13,7 @@ import pandas as pd
 
 from evidence_review.appraisal import claims as claims_mod
 from evidence_review.appraisal import consistency, evidence, gate, quality
+from evidence_review.appraisal import verdicts as verdicts_mod
 from evidence_review.appraisal.passages import claim_passages
 from evidence_review.audit import fields as audit
 from evidence_review.core import markers
@@ -150,11 +151,44 @@ class ReviewSession:
 
     # --- derived tables -------------------------------------------------------------------------
     @cached_property
+    def claims_rows(self) -> tuple[list[str], list[dict[str, str]]]:
+        """claims.csv as read (header, rows with every cell as in the file), not yet checked."""
+        return claims_mod.read_rows(self.review.claims, self.review.rel(self.review.claims))
+
+    @cached_property
     def claims(self) -> pd.DataFrame:
         """The validated claims table with each claim's evidence level and SORT grade."""
-        frame = claims_mod.load(self.review.claims, self.claims_context(),
-                                label=self.review.rel(self.review.claims))
-        return evidence.annotate_claims(frame, self.sources, self.scheme)
+        header, records = self.claims_rows
+        problems = claims_mod.validate_rows(header, records, self.claims_context(),
+                                            self.review.rel(self.review.claims))
+        if problems:
+            raise InputError(problems)
+        return evidence.annotate_claims(claims_mod.to_frame(records), self.sources, self.scheme)
+
+    @cached_property
+    def verdict_files(self) -> dict[str, verdicts_mod.VerdictFile]:
+        """Each reviewer's own verdicts (data/NAME/verdicts/REVIEWER.csv), checked; {} when none."""
+        if not verdicts_mod.reviewer_files(self.review):
+            return {}
+        _, records = self.claims_rows
+        return verdicts_mod.load_all(self.review, {r["id"].strip(): r for r in records},
+                                     self.claims_context())
+
+    @cached_property
+    def agreement(self):
+        """Agreement between the reviewers' files (an ``Agreement``), or None with fewer than two."""
+        # imported here: scikit-learn costs ~2 s to load, which a single-reviewer build need not pay
+        from evidence_review.appraisal import agreement as agreement_mod
+
+        files = self.verdict_files
+        if len(files) < 2:
+            return None
+        _, records = self.claims_rows
+        refs = dict(zip(self.claims["id"], self.claims["refs"], strict=True))
+        return agreement_mod.compute(
+            self.review.name, {r: vf.verdicts() for r, vf in files.items()}, refs,
+            final={r["id"].strip(): r for r in records},
+            decided={r: vf.decided() for r, vf in files.items()})
 
     @cached_property
     def audit(self):
@@ -179,7 +213,7 @@ class ReviewSession:
         """Validate every input; collect all problems instead of stopping at the first."""
         problems: list[Problem] = []
         for name in ("meta", "article", "cited", "scheme", "sources", "snapshot", "source_texts",
-                     "claims", "quality"):
+                     "claims", "quality", "verdict_files"):
             try:
                 getattr(self, name)
             except InputError as exc:
@@ -203,7 +237,7 @@ class ReviewSession:
 
     def _consistency_problems(self) -> list[Problem]:
         """Rules across claims and sources (appraisal/consistency.py), once each file is valid alone."""
-        _, records = claims_mod.read_rows(self.review.claims, self.review.rel(self.review.claims))
+        _, records = self.claims_rows
         rows = {r["id"].strip(): int(r["_row"]) for r in records}
         return consistency.review_problems(self.claims, self.sources, self.scheme,
                                            claims_label=self.review.rel(self.review.claims),
