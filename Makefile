@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 REVIEW ?= muscle-spasm
 STAMP := $(VENV)/.installed
 
-.PHONY: report test notebooks lint benchmark model lab clean
+.PHONY: report review test notebooks lint benchmark model lab clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(PY) -m pytest tests notebooks --nbval --nbval-current-env \
 		--nbval-sanitize-with notebooks/nbval-sanitize.cfg
+
+# After a reviewer's edit: build the report AND re-run the committed notebooks, so CI is green again.
+review: $(STAMP)
+	$(VENV)/bin/evidence-review build --review $(REVIEW) --refresh-notebooks
 
 # Re-run the committed notebooks in place after changing data or views (nbval compares their outputs).
 notebooks: $(STAMP)
@@ -42,7 +46,7 @@ model: $(STAMP)
 
 lab: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[test,lab]"
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab --notebook-dir=. notebooks/04-review.ipynb
 
 clean:
 	rm -rf reports/ .pytest_cache

@@ -63,6 +63,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="build every review under data/")
     p.add_argument("--strict", action="store_true",
                    help="exit 1 when the publication gate fails (see `check --strict`)")
+    p.add_argument("--refresh-notebooks", action="store_true",
+                   help="also re-run the committed notebooks in notebooks/ in place, so that CI's "
+                        "nbval comparison matches the data (the default review only)")
 
     p = sub.add_parser("fetch", help="resolve every reference through Crossref, then look the DOIs "
                                      "up in Europe PMC; update the snapshot")

@@ -6,6 +6,7 @@ design. Each stage is timed so that ``build`` can say where the time went.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import re
@@ -21,6 +22,9 @@ from evidence_review.core.errors import EvidenceReviewError
 from evidence_review.core.paths import Review
 
 NOTEBOOKS = ["01-references", "02-claims", "03-report"]
+# Notebooks committed with their outputs (nbval compares them): the report's, and the review form.
+COMMITTED = [*NOTEBOOKS, "04-review"]
+FINGERPRINT_KEY = "evidence_review"  # notebook metadata: the review and data the outputs come from
 REPORT_NOTEBOOK = "03-report"
 # Kernels run on this machine only; their start-up warnings (e.g. about local TCP) are noise in a
 # build log, so the kernel logs errors only.
@@ -196,20 +200,89 @@ def stderr_progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def refresh_notebooks(review: Review, names: list[str] = NOTEBOOKS) -> list[Path]:
+def refresh_notebooks(review: Review, names: list[str] = COMMITTED, parallel: int = 2) -> list[Path]:
     """Re-execute the committed notebooks in place (default parameters) so their stored outputs
     match the data; nbval then compares against exactly these outputs. No timing metadata is
-    recorded, so re-running on unchanged data leaves the files unchanged."""
+    recorded, so re-running on unchanged data leaves the files unchanged. Each notebook records a
+    fingerprint of the data it was run on (see :func:`stale_notebooks`)."""
     import nbformat
     from nbclient import NotebookClient
 
-    written = []
-    for name in names:
+    fingerprint = data_fingerprint(review)
+
+    def run(name: str) -> Path:
         path = notebooks_dir(review) / f"{name}.ipynb"
         nb = nbformat.read(path, as_version=4)
         NotebookClient(nb, kernel_name="python3", record_timing=False, timeout=300,
                        extra_arguments=KERNEL_ARGS,
                        resources={"metadata": {"path": str(path.parent)}}).execute()
+        nb.metadata[FINGERPRINT_KEY] = {"review": review.name, "data": fingerprint}
+        # widget state holds random model ids and is rebuilt when the notebook runs: not kept
+        nb.metadata.pop("widgets", None)
+        _stable_widget_ids(nb)
         nbformat.write(nb, path)
-        written.append(path)
-    return written
+        return path
+
+    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+        return list(pool.map(run, names))
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def _stable_widget_ids(nb) -> None:
+    """Give stored widget outputs a fixed model id (the real one is random and dies with the kernel;
+    nbval does not compare widget views), so an unchanged notebook re-runs to the same file."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get(WIDGET_VIEW)
+            if view:
+                view["model_id"] = "run-the-notebook-to-show-this-widget"
+
+
+def data_files(review: Review) -> list[Path]:
+    """The files a review's notebooks read: its data/ and refs/ folders and the shared scales."""
+    root = review.root
+    found = [p for folder in (review.data_dir, review.refs_dir) if folder.is_dir()
+             for p in folder.rglob("*")
+             if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)]
+    found += [p for p in (root / "data" / "evidence-levels.yaml",) if p.is_file()]
+    if (root / "data" / "quality").is_dir():
+        found += [p for p in (root / "data" / "quality").glob("*.yaml")]
+    return sorted(found)
+
+
+def data_fingerprint(review: Review) -> dict[str, str]:
+    """Path (relative to the project) → SHA-256 of its bytes, for every file of :func:`data_files`."""
+    return {review.rel(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in data_files(review)}
+
+
+def stale_notebooks(root: Path, names: list[str] = COMMITTED) -> dict[str, str]:
+    """Committed notebooks whose outputs were made from other data than the project now holds.
+
+    Returns notebook path → one line naming the first changed file and what to run. A notebook
+    without a recorded fingerprint (never refreshed by :func:`refresh_notebooks`) is not judged.
+    """
+    import json
+
+    out = {}
+    for name in names:
+        path = Path(root) / "notebooks" / f"{name}.ipynb"
+        if not path.is_file():
+            continue
+        recorded = (json.loads(path.read_text(encoding="utf-8")).get("metadata") or {}).get(FINGERPRINT_KEY)
+        if not recorded:
+            continue
+        try:
+            review = Review.open(recorded["review"], root)
+        except EvidenceReviewError:
+            continue
+        now = data_fingerprint(review)
+        then = recorded.get("data") or {}
+        changed = sorted(k for k in set(now) | set(then) if now.get(k) != then.get(k))
+        if changed:
+            more = f" (and {len(changed) - 1} more)" if len(changed) > 1 else ""
+            rel = f"notebooks/{name}.ipynb"
+            out[rel] = (f"committed outputs of {rel} are older than {changed[0]}{more}: "
+                        f"run `make notebooks`")
+    return out

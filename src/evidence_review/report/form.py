@@ -8,6 +8,7 @@ Values typed into a claim are kept as a draft when another claim is picked, and 
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import ipywidgets as w
 
@@ -28,10 +29,14 @@ CSS = """<style>
 
 
 class ReviewForm:
-    """One claim at a time: context, sources, the reviewer's verdict, Save."""
+    """One claim at a time: context, sources, the reviewer's verdict, Save.
+
+    ``reviewer`` defaults to ``$EVIDENCE_REVIEWER``; the reviewer can also type it in the form.
+    """
 
     def __init__(self, session: ReviewSession, reviewer: str = "", mode: str = "review",
                  today: dt.date | None = None):
+        reviewer = reviewer or os.environ.get("EVIDENCE_REVIEWER", "")
         self.wb = Workbench(session, reviewer=reviewer, mode=mode, today=today)
         self.drafts: dict[str, dict[str, str]] = {}
         self._pending_confirm: tuple[str, dict[str, str]] | None = None

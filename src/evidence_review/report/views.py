@@ -396,6 +396,8 @@ def methods(session: ReviewSession) -> HTML:
         "(the text could not be reached); uncited claims are marked as needing a source or not.</p>",
         f"<p>Evidence levels follow the {esc(session.scheme.name)} scheme: {levels}. "
         f"A claim's SORT grade follows this rule: {esc(session.scheme.sort_rule)}</p>",
+        "<h3>Reviewers</h3>",
+        str(review_process(session)),
         "<h3>Software</h3>",
         f"<p>{sw}; built from git commit <code>{esc(git_commit(session.review.root))}</code>. "
         f"Rebuild with <code>evidence-review build --review {esc(session.review.name)}</code>.</p>",
@@ -563,6 +565,8 @@ def claim_cards(session: ReviewSession) -> HTML:
         suggested = session.passages.get(r.id) or []
         if suggested:
             pairs.append(("Suggested passages (BM25; not a verdict)", passages_html(suggested)))
+        if r.reviewer:
+            pairs.append(("Verdict set by", esc(r.reviewer) + (f" on {esc(r.decided)}" if r.decided else "")))
         cards.append(f'<div class="claim-card v-border-{esc(r.verdict)}" id="{claim_anchor(r.id)}">'
                      f"<h4>{esc(r.id)}: {esc(r.text)}</h4>{definition_list(pairs)}</div>")
     return HTML("\n".join(cards))
@@ -628,3 +632,101 @@ def frame_table(frame: pd.DataFrame, index: bool | None = None) -> HTML:
         frame = frame.reset_index()
     numeric = [c for c in frame.columns if pd.api.types.is_integer_dtype(frame[c])]
     return table(frame, {c: str(c) for c in frame.columns}, numeric=numeric)
+
+
+# --- reviewers: who judged, how far they agreed, how conflicts were settled, the trail ------------
+
+def _kappa_text(value: float | None) -> str:
+    return "undefined (one verdict throughout)" if value is None else f"{value:.2f}"
+
+
+def review_process(session: ReviewSession) -> HTML:
+    """Who reviewed, their agreement and how conflicts were settled (one paragraph, from the data).
+
+    With no reviewer files (``data/NAME/verdicts/``) the review had a single reviewer and says so:
+    no agreement is reported because none was measured.
+    """
+    files = session.verdict_files
+    named = esc(session.meta.reviewers) or "not recorded"
+    if len(files) < 2:
+        own = (f" One reviewer's own verdict file exists ({esc(next(iter(files)))}); a second is "
+               "needed to measure agreement.") if files else ""
+        return HTML(f"<p>Single reviewer ({named}): each verdict in the claims table was set by one "
+                    "reviewer, and no second, independent review was made, so no agreement between "
+                    f"reviewers is reported.{own}</p>")
+    # imported here: scikit-learn (behind the agreement module) costs ~2 s to load
+    from evidence_review.appraisal import agreement as agreement_mod
+
+    a = session.agreement
+    m = len(session.claims)
+    done = ", ".join(f"{esc(r)} {len(set(vf.verdicts()) & set(session.claims['id']))} of {m}"
+                     for r, vf in files.items())
+    parts = [f"<p>{len(files)} reviewers ({', '.join(esc(r) for r in a.reviewers)}) judged the claims "
+             "independently, each into a file of their own (<code>data/"
+             f"{esc(session.review.name)}/verdicts/</code>), blinded to one another's verdicts until "
+             "every reviewer had finished."
+             + ("" if a.complete else f" <b>The dual review is not finished</b> ({done}).") + "</p>"]
+    if a.kappa is not None or a.alpha is not None:
+        kappa = ""
+        if len(a.reviewers) == 2:
+            ci = (f" (95% CI {a.kappa_ci[0]:.2f} to {a.kappa_ci[1]:.2f}, {esc(agreement_mod.CI_METHOD)})"
+                  if a.kappa_ci else "")
+            kappa = f"Cohen's κ = {_kappa_text(a.kappa)}{ci} and "
+        alpha = "undefined" if a.alpha is None else f"{a.alpha:.2f}"
+        observed = (f"; they gave the same verdict to {a.observed:.0%} of them"
+                    if a.observed is not None else "")
+        parts.append(f"<p>Agreement over the {_n(a.claims, 'cited claim')} judged by "
+                     f"{'both' if len(a.reviewers) == 2 else 'two or more'} (uncited claims left out): "
+                     f"{kappa}Krippendorff's α = {alpha} (verdicts as {agreement_mod.ALPHA_LEVEL} "
+                     f"categories){observed}.</p>")
+    else:
+        parts.append("<p>No cited claim has been judged by two reviewers yet: no agreement to report.</p>")
+    settled = [c for c in a.conflicts if c["settled"]]
+    open_ = [c for c in a.conflicts if not c["settled"]]
+    if not a.conflicts:
+        parts.append("<p>The reviewers gave every claim the same verdict: there was no conflict to "
+                     "settle.</p>")
+    else:
+        who = ", ".join(esc(w) for w in sorted({c["settled"]["reviewer"] for c in settled}))
+        text = f"<p>{_n(len(a.conflicts), 'conflict')} (claims with different verdicts): "
+        text += (f"{len(settled)} settled by adjudication (the final verdict set in the claims table by "
+                 f"{who}, with every reviewer's verdict and note in view)" if settled
+                 else "none settled yet")
+        if open_:
+            text += (f"; {len(open_)} not yet settled ({', '.join(esc(c['id']) for c in open_)}), "
+                     "whose verdict in this report is the claims table's own")
+        parts.append(text + ".</p>")
+    if a.per_source:
+        rows = [{"source": f"[{ref}]", "claims": v["n"], "kappa": _kappa_text(v["kappa"]),
+                 "alpha": "undefined" if v["alpha"] is None else f"{v['alpha']:.2f}"}
+                for ref, v in a.per_source.items()]
+        parts.append(str(table(pd.DataFrame(rows), {"source": "Source", "claims": "Claims judged",
+                                                    "kappa": "Cohen's κ", "alpha": "Krippendorff's α"},
+                               numeric=("claims",))))
+    return HTML("\n".join(parts))
+
+
+def verdict_trail(session: ReviewSession) -> HTML:
+    """Who set each verdict and when: the claims table's trail, beside each reviewer's own verdict."""
+    claims = session.claims
+    files = session.verdict_files
+    trailed = claims[claims["reviewer"].str.strip() != ""]
+    if trailed.empty and not files:
+        named = esc(session.meta.reviewers) or "not recorded"
+        return HTML(f"<p>The claims table records no trail: its {len(claims)} verdicts were set by the "
+                    f"single reviewer named in the title block ({named}), before the review form "
+                    "recorded who decided each verdict and when.</p>")
+    rows = []
+    for r in claims.itertuples():
+        row = {"id": r.id, "verdict": r.verdict, "reviewer": r.reviewer or "not recorded",
+               "decided": r.decided or ""}
+        for name, vf in files.items():
+            mine = vf.by_id().get(r.id, {})
+            row[name] = (mine.get("verdict", "") or "—") + (f" ({mine['decided']})" if mine.get("decided")
+                                                            else "")
+        rows.append(row)
+    columns = {"id": "Claim", "verdict": "Final verdict", "reviewer": "Set by", "decided": "On"}
+    columns.update({name: f"{name}'s verdict" for name in files})
+    return table(pd.DataFrame(rows), columns,
+                 cell={"id": lambda v, r: f'<a href="#{claim_anchor(v)}">{esc(v)}</a>',
+                       "verdict": lambda v, r: badge(v)})

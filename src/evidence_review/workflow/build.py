@@ -12,7 +12,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from evidence_review.core.errors import EvidenceReviewError, InputError
-from evidence_review.core.paths import available_reviews, find_root
+from evidence_review.core.paths import available_reviews, default_review, find_root
 from evidence_review.core.progress import stderr
 from evidence_review.report import build as report
 from evidence_review.report import exports
@@ -20,8 +20,13 @@ from evidence_review.report.session import ReviewSession, open_review
 from evidence_review.workflow.prepare import prepare
 
 
-def build_one(name: str | None, root: Path | str | None, pdf: bool = True, strict: bool = False) -> int:
-    """Build one review; returns its exit status (1 when ``strict`` and the gate finds blockers)."""
+def build_one(name: str | None, root: Path | str | None, pdf: bool = True, strict: bool = False,
+              refresh: bool = False) -> int:
+    """Build one review; returns its exit status (1 when ``strict`` and the gate finds blockers).
+
+    ``refresh`` also re-runs the committed notebooks in notebooks/ in place (``make review``), so
+    that nbval in CI compares against outputs made from the data as it is now.
+    """
     session = open_review(name, root)
     name = session.review.name
     problems = session.check()
@@ -35,12 +40,27 @@ def build_one(name: str | None, root: Path | str | None, pdf: bool = True, stric
            + (f" and {session.review.rel(result.pdf)}" if result.pdf else "") + f" ({timing})")
     for line in session.pending():
         stderr(f"{name}: pending: {line}")
+    if refresh:
+        refresh_committed(session)
     if strict:
         blockers = session.blockers()
         for line in blockers:
             stderr(f"{name}: blocking: {line}")
         return 1 if blockers else 0
     return 0
+
+
+def refresh_committed(session: ReviewSession) -> list[Path]:
+    """Re-run the committed notebooks in place when they show this review (their default one)."""
+    shown = default_review(session.review.root)
+    if session.review.name != shown:
+        stderr(f"  notebooks/ not refreshed: the committed notebooks show review '{shown}', not "
+               f"'{session.review.name}'")
+        return []
+    written = report.refresh_notebooks(session.review)
+    for path in written:
+        stderr(f"  refreshed {session.review.rel(path)}")
+    return written
 
 
 def write_exports(session: ReviewSession) -> None:

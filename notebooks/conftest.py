@@ -1,0 +1,36 @@
+"""nbval over the committed notebooks: say in one line when their outputs are stale against the data.
+
+Each committed notebook records a fingerprint of the data it was last run on (written by
+``make notebooks``). When a notebook's cells fail under nbval and its data has changed since, the
+run ends with one line naming the changed file and the command that refreshes the notebook, instead
+of leaving the reviewer with only a raw HTML diff.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from evidence_review.report.build import stale_notebooks
+
+ROOT = Path(__file__).resolve().parents[1]
+_failed: set[str] = set()
+
+
+def _notebook(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
+def pytest_runtest_logreport(report):
+    if report.failed and ".ipynb" in report.nodeid:
+        _failed.add(_notebook(report.nodeid))
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _failed:
+        return
+    lines = [line for path, line in stale_notebooks(ROOT).items()
+             if any(f.endswith(path) for f in _failed)]
+    if lines:
+        terminalreporter.section("stale notebook outputs")
+        for line in lines:
+            terminalreporter.write_line(line)
