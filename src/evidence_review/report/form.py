@@ -53,7 +53,8 @@ class ReviewForm:
                                style=_STYLE, continuous_update=False)
         self.mode = w.ToggleButtons(options=[("My verdicts (blinded)", "review"),
                                              ("Final verdict (claims.csv)", "final")],
-                                    value=wb.mode, description="Writes to", style=_STYLE)
+                                    value=wb.mode, description="Writes to",
+                                    style={**_STYLE, "button_width": "auto"})
         self.show = w.Dropdown(options=list(FILTERS), value="all", description="Show", style=_STYLE)
         self.section = w.Dropdown(options=[("every section", "")] + [(s, s) for s in wb.sections()],
                                   value="", description="Section", style=_STYLE)
@@ -90,7 +91,7 @@ class ReviewForm:
         self.message.add_class("wb-message")
         self.progress.add_class("wb-progress-box")
         self.widget = w.VBox([
-            self.title, self.progress, w.HBox([self.reviewer, self.mode]),
+            self.title, self.progress, self.reviewer, self.mode,
             w.HBox([self.show, self.section, self.source]), w.HBox([self.claim, self.prev, self.next]),
             self.context, self.sources, self.others,
             *self.fields.values(),
