@@ -5,7 +5,8 @@ import pytest
 from evidence_review.appraisal import claims
 from evidence_review.core.errors import InputError
 
-HEADER = ",".join(claims.COLUMNS)
+# The rows below predate the optional trail columns (reviewer, decided): a table without them is valid.
+HEADER = ",".join(c for c in claims.COLUMNS if c not in claims.TRAIL)
 GOOD = [
     'C01,Intro,S01,"Cramps hurt [1].",Cramps are painful.,1,sentence,supported,'
     'The review says cramps are painful.,Abstract,abstract,true,,false,',
@@ -139,3 +140,13 @@ def test_scaffold_round_trips_through_validation(tmp_path):
     assert records[0]["quote"] == "Cramps hurt [1]." and records[0]["refs"] == "1"
     frame = claims.to_frame(records)
     assert frame["verdict"].tolist() == ["unreviewed", "unreviewed"]
+
+
+def test_trail_columns_are_optional_and_checked_when_present(tmp_path):
+    header = HEADER + ",reviewer,decided"
+    good = [GOOD[0] + ",ana,2026-11-30", GOOD[1] + ",,"]
+    frame = claims.load(write(tmp_path, good, header=header), CTX)
+    assert frame.loc[0, "reviewer"] == "ana" and frame.loc[0, "decided"] == "2026-11-30"
+    found = problems_of(write(tmp_path, [GOOD[0] + ",Ana B,30.11.2026", GOOD[1] + ",,2026-11-30"],
+                              header=header))
+    assert {(p.row, p.field) for p in found} == {(2, "reviewer"), (2, "decided"), (3, "reviewer")}
