@@ -11,7 +11,6 @@ from dual_review import NAME, dual_project
 
 from evidence_review.appraisal import claims as claims_mod
 from evidence_review.appraisal import verdicts
-from evidence_review.core import atomic
 from evidence_review.core.errors import InputError
 from evidence_review.report.session import open_review
 from evidence_review.report.workbench import Workbench
@@ -90,22 +89,21 @@ def test_claims_csv_round_trips_byte_for_byte():
     assert claims_mod.csv_text(header, records) == session.review.claims.read_text(encoding="utf-8")
 
 
-def test_atomic_write_leaves_the_old_file_when_writing_fails(tmp_path, monkeypatch):
-    target = tmp_path / "a.csv"
-    target.write_text("old\n", encoding="utf-8")
-    os.chmod(target, 0o640)
+def test_a_failed_save_leaves_the_old_file_whole_and_no_temporary_file(project, monkeypatch):
+    wb = bench(project)
+    assert wb.save("C01", GOOD).saved
+    path = vfile(project, "cat")
+    before = path.read_bytes()
 
     def broken(fd):
-        raise OSError("disk full")
+        raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(os, "fsync", broken)
-    with pytest.raises(OSError, match="disk full"):
-        atomic.write_text(target, "new\n")
+    monkeypatch.setattr(os, "fsync", broken)  # the write dies after the bytes, before the rename
+    outcome = wb.save("C02", {**GOOD, "text": "Most of them swim twice a week."})
     monkeypatch.undo()
-    assert target.read_text(encoding="utf-8") == "old\n"
-    assert [p.name for p in tmp_path.iterdir()] == ["a.csv"]  # no temporary file left behind
-    atomic.write_text(target, "new\n")
-    assert target.read_text(encoding="utf-8") == "new\n" and (target.stat().st_mode & 0o777) == 0o640
+    assert not outcome.saved and "No space left on device" in outcome.message
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in path.parent.iterdir()) == ["ana.csv", "ben.csv", "cat.csv"]
 
 
 # --- the form's logic --------------------------------------------------------------------------------

@@ -227,8 +227,8 @@ def csv_text(header: list[str], records: list[dict[str, str]]) -> str:
 
 
 def write_rows(path: Path, header: list[str], records: list[dict[str, str]]) -> Path:
-    """Write a table atomically (see :mod:`evidence_review.core.atomic`)."""
-    return atomic.write_text(path, csv_text(header, records))
+    """Write a table atomically and durably: temp sibling, fsync, rename (see core/atomic.py)."""
+    return atomic.write_text(path, csv_text(header, records), fsync=True)
 
 
 def to_frame(records: list[dict[str, str]]) -> pd.DataFrame:

@@ -158,5 +158,6 @@ def with_row(vf: VerdictFile, row: dict[str, str], order: list[str]) -> VerdictF
 
 
 def write(vf: VerdictFile) -> Path:
-    """Write the file atomically (temp sibling, fsync, rename)."""
+    """Write the file atomically (temp sibling, fsync, rename); the verdicts/ folder is made if needed."""
+    vf.path.parent.mkdir(parents=True, exist_ok=True)
     return claims_mod.write_rows(vf.path, vf.header, vf.records)

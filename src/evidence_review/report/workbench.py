@@ -295,7 +295,10 @@ class Workbench:
         problems = verdicts_mod.validate(updated, self.by_id, self.session.claims_context(), label)
         if problems:
             return self._refused(problems)
-        verdicts_mod.write(updated)
+        try:
+            verdicts_mod.write(updated)
+        except InputError as exc:  # e.g. the disk is full: the old file is left whole
+            return self._refused(exc.problems)
         n, m = self.progress()
         return Outcome(True, f"Saved {cid} ({row['verdict'] or 'no verdict yet'}) to {label}; "
                              f"{n} of {m} reviewed.")
@@ -311,7 +314,10 @@ class Workbench:
         problems = claims_mod.validate_rows(header, records, self.session.claims_context(), label)
         if problems:
             return self._refused(problems)
-        claims_mod.write_rows(self.review.claims, header, records)
+        try:
+            claims_mod.write_rows(self.review.claims, header, records)
+        except InputError as exc:
+            return self._refused(exc.problems)
         self._reload_claims()
         n, m = self.progress()
         return Outcome(True, f"Saved {cid} ({row['verdict'] or 'no verdict yet'}) to {label} as the "
