@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from evidence_review.core.paths import Review
 from evidence_review.report import build
@@ -60,3 +65,24 @@ def test_the_committed_review_notebook_records_its_data():
     assert recorded["review"] == "muscle-spasm"
     assert "data/muscle-spasm/claims.csv" in recorded["data"]
     assert "widgets" not in nb["metadata"]  # random widget state is not committed
+
+
+@pytest.mark.slow
+def test_nbval_run_says_in_one_line_which_data_changed(tmp_path):
+    for folder in ("data", "refs"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    (tmp_path / "notebooks").mkdir()
+    for name in ("04-review.ipynb", "conftest.py"):
+        shutil.copy(ROOT / "notebooks" / name, tmp_path / "notebooks" / name)
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    meta = tmp_path / "data" / "muscle-spasm" / "review.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace("reviewers: evidence-review maintainers",
+                                                             "reviewers: ana and ben"), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env.pop("EVIDENCE_REVIEW_ROOT", None)
+    done = subprocess.run([sys.executable, "-m", "pytest", "notebooks/04-review.ipynb", "--nbval",
+                           "--nbval-current-env", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 1, done.stdout[-2000:]
+    assert ("committed outputs of notebooks/04-review.ipynb are older than "
+            "data/muscle-spasm/review.yaml: run `make notebooks`") in done.stdout
