@@ -161,8 +161,15 @@ def fill(page, selector: str, value: str) -> None:
     page.fill(selector, value)
 
 
-def test_set_a_verdict_save_and_see_the_csv_and_the_count(lab, page):
+def test_review_form_in_jupyterlab(lab, page):
+    """One test, three steps, in one JupyterLab (the steps build on each other)."""
     root, _ = lab
+    set_a_verdict_save_and_see_the_csv_and_the_count(page, root)
+    a_rule_broken_is_said_in_the_form_and_nothing_is_written(page, root)
+    adjudicate_a_conflict_into_claims_csv(page, root)
+
+
+def set_a_verdict_save_and_see_the_csv_and_the_count(page, root):
     run_all(page)
     try:
         page.wait_for_selector(".wb-form .wb-progress", timeout=90_000)
@@ -197,8 +204,7 @@ def test_set_a_verdict_save_and_see_the_csv_and_the_count(lab, page):
     assert "Reviewers' verdicts" not in text and "behind a paywall" not in text
 
 
-def test_a_rule_broken_is_said_in_the_form_and_nothing_is_written(lab, page):
-    root, _ = lab
+def a_rule_broken_is_said_in_the_form_and_nothing_is_written(page, root):
     select(page, ".wb-form .wb-claim select", "C09")
     select(page, field(page, "verdict", "select"), "supported")
     page.click(".wb-form .wb-save")
@@ -209,8 +215,7 @@ def test_a_rule_broken_is_said_in_the_form_and_nothing_is_written(lab, page):
     assert "C09" not in (root / "data" / NAME / "verdicts" / "cat.csv").read_text(encoding="utf-8")
 
 
-def test_adjudicate_a_conflict_into_claims_csv(lab, page):
-    root, _ = lab
+def adjudicate_a_conflict_into_claims_csv(page, root):
     page.click(".wb-form .widget-toggle-buttons >> text=Final verdict (claims.csv)")
     page.wait_for_function(
         "document.querySelector('.wb-form .wb-progress').innerText.startsWith('claims.csv')")
