@@ -79,3 +79,18 @@ def test_dates_from_every_shape():
     assert as_date("2020-03-04T10:00:00Z") == date(2020, 3, 4)
     assert as_date("2019, October") == date(2019, 10, 1)
     assert as_date(None) is None
+
+
+def test_an_atomic_write_keeps_the_files_mode(tmp_path):
+    import os
+    import stat
+
+    from evidence_review.core.atomic import write_text
+
+    target = tmp_path / "claims.csv"
+    target.write_text("old")
+    os.chmod(target, 0o644)
+    write_text(target, "new")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644 and target.read_text() == "new"
+    fresh = write_text(tmp_path / "fresh.txt", "x")
+    assert stat.S_IMODE(fresh.stat().st_mode) & 0o044  # readable by others, as open() would make it

@@ -25,6 +25,8 @@ def write_bytes(path: Path | str, data: bytes, *, fsync: bool = False) -> Path:
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        # mkstemp makes the file 0600; keep the old file's mode, else what a plain open() would give
+        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             if fsync:
@@ -53,3 +55,9 @@ def write_if_changed(path: Path | str, text: str) -> bool:
         return False
     write_bytes(path, data)
     return True
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
