@@ -46,6 +46,8 @@ model: $(STAMP)
 
 lab: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[test,lab]"
+	# JupyterLab shows the report's styles (and anchors) only in trusted outputs
+	$(VENV)/bin/jupyter trust notebooks/*.ipynb
 	$(VENV)/bin/jupyter lab --notebook-dir=. notebooks/04-review.ipynb
 
 clean:

@@ -11,10 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 
 import pytest
-from projects import REVIEW, build, copy_project
+from projects import REVIEW, Built, build, copy_project
 
 pytestmark = pytest.mark.slow
 
@@ -115,6 +117,106 @@ def test_pdf_pages_render_and_are_not_blank(built_report, tmp_path_factory):
         pdf.close()
 
 
+# Print sizes (pt) a reader can still read: body text, tables, badges (the smallest text there is).
+BODY_PT, TABLE_PT, BADGE_PT = 9.5, 8.5, 8.0
+HEADING_PT = 10.9  # h3 is 11 pt and h2 13.5 pt; body and tables are smaller
+
+
+@dataclass
+class Line:
+    text: str
+    size: float  # the line's largest character, in pt
+    top: float  # distance from the page's top edge, in pt
+
+
+@pytest.fixture(scope="session")
+def pdf_chars(built_report) -> list[list[tuple[str, float, float]]]:
+    """Every printed character of the PDF: (char, effective size in pt, distance from the top)."""
+    import ctypes
+    import math
+
+    import pypdfium2
+    import pypdfium2.raw as pdfium_c
+
+    pages = []
+    pdf = pypdfium2.PdfDocument(str(built_report.pdf))
+    try:
+        for page in pdf:
+            height = page.get_height()
+            text = page.get_textpage()
+            matrix = pdfium_c.FS_MATRIX()
+            chars = []
+            for i in range(pdfium_c.FPDFText_CountChars(text)):
+                char = chr(pdfium_c.FPDFText_GetUnicode(text, i))
+                if char.isspace() or not char.isprintable():
+                    continue
+                pdfium_c.FPDFText_GetMatrix(text, i, ctypes.byref(matrix))
+                scale = math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c))
+                size = pdfium_c.FPDFText_GetFontSize(text, i) * scale
+                left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+                pdfium_c.FPDFText_GetCharBox(text, i, *(ctypes.byref(v) for v in (left, right, bottom, top)))
+                chars.append((char, round(size, 2), height - top.value))
+            pages.append(chars)
+    finally:
+        pdf.close()
+    return pages
+
+
+def _lines(chars: list[tuple[str, float, float]]) -> list[Line]:
+    """Characters grouped into lines by their top (within 2 pt), top to bottom."""
+    lines: list[Line] = []
+    for char, size, top in sorted(chars, key=lambda c: c[2]):
+        if lines and abs(lines[-1].top - top) <= 2:
+            lines[-1].text += char
+            lines[-1].size = max(lines[-1].size, size)
+        else:
+            lines.append(Line(char, size, top))
+    return lines
+
+
+def test_pdf_text_is_never_smaller_than_a_table_or_badge_may_be(pdf_chars):
+    smallest = min(size for page in pdf_chars for _, size, _ in page)
+    assert smallest >= min(TABLE_PT, BADGE_PT + 0.5), f"text printed at {smallest} pt"
+    assert smallest >= BADGE_PT
+
+
+def test_pdf_body_text_is_at_least_body_size(built_report, pdf_chars):
+    """The key findings and the methods' paragraphs, found in the PDF, are at least 9.5 pt."""
+    html = built_report.text
+    texts = re.findall(r"<li>(.*?)</li>", "".join(re.findall(r'<ol class="findings">(.*?)</ol>', html, re.S)))
+    methods = html[html.index('id="Methods"'):html.index('id="Reference-audit"')]
+    texts += re.findall(r"<p>(.*?)</p>", methods, re.S)
+    stream = [(c, s) for page in pdf_chars for c, s, _ in page]
+    joined = "".join(c for c, _ in stream)
+    checked = 0
+    for text in texts:
+        probe = "".join(unescape(re.sub(r"<[^>]+>", "", text)).split())[:40]
+        at = joined.find(probe)
+        assert at >= 0, f"paragraph not found in the PDF: {probe}"
+        sizes = [s for _, s in stream[at:at + len(probe)]]
+        assert min(sizes) >= BODY_PT, f"'{probe}' is printed at {min(sizes)} pt"
+        checked += 1
+    assert checked >= 5
+
+
+def test_no_page_ends_with_a_heading(pdf_chars):
+    """A heading is followed on its page by what it heads; one in the page's last 15% by at least
+    two lines of it."""
+    stranded = []
+    for number, chars in enumerate(pdf_chars, start=1):
+        lines = [ln for ln in _lines(chars) if 40 < ln.top < 841.89 - 48]  # not the running header/footer
+        if not lines:
+            continue
+        floor = lines[0].top + 0.85 * (841.89 - 48 - lines[0].top)
+        for i, line in enumerate(lines):
+            if line.size < HEADING_PT or line.text.isdigit():
+                continue
+            after = [ln for ln in lines[i + 1:] if ln.size < HEADING_PT or ln.text.isdigit()]
+            if not after or (line.top > floor and len(after) < 2):
+                stranded.append((number, line.text[:50]))
+    assert stranded == [], f"headings left at the foot of a page: {stranded}"
+
+
 # --- every figure follows the data ------------------------------------------------------------------
 
 def _flip_one_verdict(root: Path) -> tuple[str, list[str]]:
@@ -143,10 +245,25 @@ def _count(text: str, verdict: str) -> int:
     return int(found.group(1)) if found else 0
 
 
-def test_changing_one_verdict_changes_the_counts(built_report, tmp_path_factory):
+@pytest.fixture(scope="session")
+def changed_report(tmp_path_factory) -> tuple[Built, str, list[str], Path]:
+    """A copy with one verdict flipped, rebuilt with --no-pdf over an older PDF of the review."""
     root = copy_project(tmp_path_factory.mktemp("changed"))
     claim, refs = _flip_one_verdict(root)
-    changed = build(root, pdf=False).text
+    older = root / "reports" / REVIEW / "review.pdf"
+    older.parent.mkdir(parents=True)
+    older.write_bytes(b"%PDF-1.7 a report built before the verdict changed")
+    return build(root, pdf=False), claim, refs, older
+
+
+def test_no_pdf_build_removes_the_older_pdf(changed_report):
+    _, _, _, older = changed_report
+    assert not older.exists(), "build --no-pdf left an older PDF that contradicts the new HTML"
+
+
+def test_changing_one_verdict_changes_the_counts(built_report, changed_report):
+    built, claim, refs, _ = changed_report
+    changed = built.text
     before, after = kpis(built_report.text), kpis(changed)
     assert before, "no key-figure tiles found in the report"
     assert after["supported"] == before["supported"] + 1, claim

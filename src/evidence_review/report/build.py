@@ -20,6 +20,9 @@ from pathlib import Path
 
 from evidence_review.core.errors import EvidenceReviewError
 from evidence_review.core.paths import Review
+from evidence_review.report.style import report_css
+
+NOTEBOOK_STYLE_ID = "er-notebook-style"  # views.style(); not imported: views loads pandas
 
 NOTEBOOKS = ["01-references", "02-claims", "03-report"]
 # Notebooks committed with their outputs (nbval compares them): the report's, and the review form.
@@ -144,9 +147,11 @@ def export_html(executed: Path, title: str, out: Path, footer: str = "") -> Path
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
+    # the notebooks' own copy of the component styles: the page carries the full stylesheet
+    body = re.sub(rf'<style id="{NOTEBOOK_STYLE_ID}">.*?</style>', "", body, flags=re.S)
     body, toc = add_toc(body)
     body = body.replace("<!-- TOC -->", toc, 1) if "<!-- TOC -->" in body else toc + body
-    css = resources.files("evidence_review.report").joinpath("templates/report.css").read_text("utf-8")
+    css = report_css()
     page = (resources.files("evidence_review.report").joinpath("templates/report.html")
             .read_text("utf-8")
             .replace("{{title}}", html.escape(title))
@@ -193,6 +198,11 @@ def build(review: Review, pdf: bool = True, progress: Callable[[str], None] | No
         result.pdf = export_pdf(result.html, out / "review.pdf")
         result.timings["pdf"] = time.perf_counter() - t
         _say(progress, f"  wrote {review.rel(result.pdf)}")
+    elif (out / "review.pdf").exists():
+        # an older PDF would contradict the HTML just written (say a verdict changed): remove it
+        (out / "review.pdf").unlink()
+        _say(progress, f"  removed the older {review.rel(out / 'review.pdf')}: it no longer matches "
+                       "the HTML (build without --no-pdf to get a new one)")
     return result
 
 

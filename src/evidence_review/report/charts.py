@@ -1,8 +1,18 @@
-"""Charts as deterministic SVG (vector in the PDF, comparable by nbval: no dates, no random ids)."""
+"""Charts as deterministic SVG (vector in the PDF, comparable by nbval: no dates, no random ids).
+
+Every chart is readable without colour: each series has a hatch pattern as well as a colour from the
+Okabe–Ito palette (safe under the common colour-vision deficiencies), segments carry their counts,
+and the legend lists the series in the order the segments run. Each SVG is an image with a
+``<title>`` and a ``<desc>`` that states every number, for screen readers. A chart is drawn twice,
+wide and narrow, and the stylesheet shows the one that fits, so its labels stay at least 11 px high.
+"""
 
 from __future__ import annotations
 
+import html as _html
 import io
+import re
+import textwrap
 
 import matplotlib
 
@@ -12,13 +22,28 @@ import pandas as pd  # noqa: E402
 
 from evidence_review.report.html import HTML, esc  # noqa: E402
 
-# One colour per verdict, the same as the report's table colours but darker for bars.
+# Okabe & Ito (2008) colour-blind-safe palette, with a neutral grey for "not verifiable".
+OKABE_ITO = {"orange": "#E69F00", "sky-blue": "#56B4E9", "bluish-green": "#009E73",
+             "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00",
+             "reddish-purple": "#CC79A7", "black": "#000000"}
 VERDICT_COLOURS = {
-    "supported": "#4e9a5b", "partially-supported": "#d9b43c", "unsupported": "#d9735f",
-    "contradicted": "#a8322a", "not-verifiable": "#9aa3ad", "uncited": "#8e7cc3",
+    "supported": OKABE_ITO["bluish-green"], "partially-supported": OKABE_ITO["sky-blue"],
+    "unsupported": OKABE_ITO["orange"], "contradicted": OKABE_ITO["vermillion"],
+    "not-verifiable": "#BBBBBB", "uncited": OKABE_ITO["reddish-purple"],
 }
+# A pattern per series, so that segments differ in print and without colour vision too.
+VERDICT_HATCHES = {"supported": "", "partially-supported": "//", "unsupported": "xx",
+                   "contradicted": "\\\\\\", "not-verifiable": "||", "uncited": "--"}
+HATCH_CYCLE = ["", "//", "xx", "\\\\\\", "||", "--", "++"]
+_DARK = {OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO["bluish-green"],
+         OKABE_ITO["reddish-purple"], OKABE_ITO["black"], "#1f5f8b", "#3f7fab"}
 _RC = {"svg.hashsalt": "evidence-review", "svg.fonttype": "none", "font.family": "DejaVu Sans",
-       "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
+       "font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
+       "hatch.linewidth": 0.6, "hatch.color": "#1d232a"}
+# Drawn sizes in pt (1 pt = 4/3 CSS px): 9 pt text is 12 px when the drawing is not scaled down.
+# The wide drawing fits a column of 640 px and more, the narrow one a 360 px phone (328 px column).
+WIDE_PT, NARROW_PT = 470, 244
+LABEL_CHARS = {WIDE_PT: 30, NARROW_PT: 16}  # bar names wrap at this many characters
 
 
 def to_svg(fig) -> str:
@@ -29,28 +54,111 @@ def to_svg(fig) -> str:
     return text[text.index("<svg"):]  # drop the XML prolog and DOCTYPE: the SVG is inlined
 
 
-def figure(svg: str, caption: str) -> HTML:
-    return HTML(f"<figure>{svg}<figcaption>{esc(caption)}</figcaption></figure>")
+def _accessible(svg: str, prefix: str, title: str, desc: str, css: str) -> str:
+    """An inline SVG as an image: role, title and description; its ids made unique to it."""
+    svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}-{m.group(1)}"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}-{m.group(1)})", svg)
+    svg = re.sub(r'href="#([^"]+)"', lambda m: f'href="#{prefix}-{m.group(1)}"', svg)
+    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
+    head_end = svg.index(">") + 1
+    opening = svg[:head_end].replace("<svg ", f'<svg class="{css}" role="img" '
+                                             f'aria-labelledby="{prefix}-title {prefix}-desc" ', 1)
+    return (opening + f'<title id="{prefix}-title">{_html.escape(title)}</title>'
+            f'<desc id="{prefix}-desc">{_html.escape(desc)}</desc>' + svg[head_end:])
 
 
-def stacked_bars(table: pd.DataFrame, colours: dict[str, str], title: str, xlabel: str,
-                 width: float = 6.5) -> str:
-    """Horizontal stacked bars: one bar per row of ``table``, one segment per column."""
+def describe(table: pd.DataFrame, unit: str) -> str:
+    """Every number of a bar chart in words: one clause per bar, zeros left out."""
+    parts = []
+    for name, row in table.iterrows():
+        total = int(row.sum())
+        bits = [f"{int(v)} {col}" for col, v in row.items() if v]
+        parts.append(f"{name}: {total} {unit}" + (f" ({', '.join(bits)})" if bits else ""))
+    return "; ".join(parts) + "."
+
+
+def _legend_order(handles: list, ncol: int) -> list:
+    """Matplotlib fills legend columns top to bottom; reorder so rows read in series order."""
+    nrow = -(-len(handles) // ncol)
+    grid = [handles[r * ncol:(r + 1) * ncol] for r in range(nrow)]
+    return [grid[r][c] for c in range(ncol) for r in range(nrow) if c < len(grid[r])]
+
+
+def _svg_width(svg: str) -> float:
+    return float(re.search(r'width="([\d.]+)pt"', svg).group(1))
+
+
+def _fitted(table: pd.DataFrame, colours: dict[str, str], hatches: dict[str, str], xlabel: str,
+            target_pt: float, ncol: int) -> str:
+    """The chart drawn so that, labels included, it is at most ``target_pt`` wide."""
+    names = [textwrap.fill(str(i), LABEL_CHARS[target_pt], break_long_words=False) for i in table.index]
+    width = target_pt / 72
+    for _ in range(4):
+        svg = _draw(table, names, colours, hatches, xlabel, width, ncol)
+        over = _svg_width(svg) - target_pt
+        if over <= 0.5:
+            break
+        width -= over / 72 + 0.02
+    return svg
+
+
+def _draw(table: pd.DataFrame, names: list[str], colours: dict[str, str], hatches: dict[str, str],
+          xlabel: str, width: float, ncol: int) -> str:
     with plt.rc_context(_RC):
-        height = 0.9 + 0.38 * max(1, len(table))
+        deepest = max((n.count("\n") + 1 for n in names), default=1)  # bars are evenly spaced
+        rows = len(names) * (0.155 * deepest + 0.17)
+        height = 0.9 + rows + 0.2 * (-(-len(table.columns) // ncol))
         fig, ax = plt.subplots(figsize=(width, height))
-        left = pd.Series(0, index=table.index, dtype=float)
-        for col in table.columns:
+        left = pd.Series(0.0, index=table.index)
+        total = float(table.sum(axis=1).max() or 1)
+        axis_in = width * 0.62
+        handles = []
+        for i, col in enumerate(table.columns):
             values = table[col].astype(float)
             if values.sum() == 0:
                 continue
-            ax.barh([str(i) for i in table.index], values, left=left, label=col,
-                    color=colours.get(col, "#7a8793"), edgecolor="white", linewidth=0.6)
+            colour = colours.get(col, "#7a8793")
+            bars = ax.barh(names, values, left=left, label=str(col), color=colour,
+                           hatch=hatches.get(col, HATCH_CYCLE[i % len(HATCH_CYCLE)]),
+                           edgecolor="#1d232a", linewidth=0.6, height=0.66)
+            handles.append(bars)
+            ink = "white" if colour in _DARK else "#1d232a"
+            for rect, value in zip(bars, values, strict=True):
+                if value and value / total * axis_in >= 0.2:  # room for the number inside
+                    ax.text(rect.get_x() + rect.get_width() / 2, rect.get_y() + rect.get_height() / 2,
+                            f"{int(value)}", ha="center", va="center", fontsize=9, color=ink,
+                            fontweight="bold",
+                            bbox={"boxstyle": "round,pad=0.12", "fc": colour, "ec": "none"})
             left += values
+        for y, value in enumerate(left):  # the bar's total at its end
+            ax.text(value + total * 0.015, y, f"{int(value)}", va="center", ha="left", fontsize=9)
+        ax.set_xlim(0, total * 1.1)
         ax.invert_yaxis()
         ax.set_xlabel(xlabel)
-        ax.set_title(title, loc="left", fontsize=10)
+        ax.tick_params(axis="y", length=0)
         ax.xaxis.get_major_locator().set_params(integer=True)
-        ax.legend(ncol=3, fontsize=8, frameon=False, loc="upper center",
-                  bbox_to_anchor=(0.5, -0.35 if len(table) < 4 else -0.15))
+        ordered = _legend_order(handles, ncol)
+        ax.legend(ordered, [h.get_label() for h in ordered], ncol=ncol, fontsize=9, frameon=False,
+                  loc="lower left", bbox_to_anchor=(0, 1.0), borderaxespad=0.3, handlelength=1.6,
+                  handleheight=1.1, columnspacing=1.0)
         return to_svg(fig)
+
+
+def stacked_bars(table: pd.DataFrame, colours: dict[str, str], title: str, xlabel: str,
+                 hatches: dict[str, str] | None = None, unit: str = "claims",
+                 name: str = "chart") -> str:
+    """Horizontal stacked bars, one per row of ``table``, one segment per column, drawn wide and
+    narrow (both SVGs are returned; the stylesheet shows one)."""
+    hatches = hatches or {}
+    desc = describe(table, unit)
+    series = sum(1 for c in table.columns if table[c].sum())
+    wide = _fitted(table, colours, hatches, xlabel, WIDE_PT, min(series, 3))
+    longest = max((len(str(c)) for c in table.columns if table[c].sum()), default=0)
+    narrow = _fitted(table, colours, hatches, xlabel, NARROW_PT, 1 if longest > 14 else min(series, 2))
+    return (_accessible(wide, f"{name}-wide", title, desc, "chart-wide")
+            + _accessible(narrow, f"{name}-narrow", title, desc, "chart-narrow"))
+
+
+def figure(svg: str, caption: str, title: str | None = None) -> HTML:
+    heading = f'<p class="chart-title"><b>{esc(title)}</b></p>' if title else ""
+    return HTML(f'<figure class="chart">{heading}{svg}<figcaption>{esc(caption)}</figcaption></figure>')

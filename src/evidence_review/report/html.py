@@ -37,6 +37,15 @@ def esc(value) -> str:
     return html.escape(str(value), quote=True)
 
 
+_LONG_TOKEN = re.compile(r"\S{22,}")
+
+
+def breakable(value) -> str:
+    """Escaped text whose long unbroken runs (URLs, DOIs) may break anywhere, so that they never
+    widen a table cell or the page; ordinary words still break only between letters' syllables."""
+    return _LONG_TOKEN.sub(lambda m: f'<span class="brk">{m.group(0)}</span>', esc(value))
+
+
 def badge(value: str, prefix: str = "v") -> str:
     slug = re.sub(r"[^a-z0-9-]", "", str(value).lower())
     return f'<span class="badge {prefix}-{slug}">{esc(value)}</span>'
@@ -46,11 +55,15 @@ def table(frame: pd.DataFrame, columns: dict[str, str] | None = None,
           cell: dict[str, Callable[[object, pd.Series], str]] | None = None,
           row_class: Callable[[pd.Series], str] | None = None, row_id: Callable | None = None,
           numeric: Iterable[str] = (), caption: str | None = None,
-          keys: Iterable[str] = ("id", "ref", "verdict", "severity", "status", "sort")) -> HTML:
+          keys: Iterable[str] = ("id", "ref", "verdict", "severity", "status", "sort", "field"),
+          label: str | None = None) -> HTML:
     """A plain HTML table (with a thead that repeats on every printed page).
 
     ``columns`` maps frame columns to headings (and picks them); ``cell`` gives a renderer per
-    column returning safe HTML; every other value is escaped.
+    column returning safe HTML; every other value is escaped. Each cell carries its column's
+    heading as ``data-label``, so a narrow screen can show a row as a card of labelled fields. The
+    wrapper is a named region a keyboard can reach (``label``, else the caption, else the headings),
+    in case a table is ever wider than its column.
     """
     columns = columns or {c: c for c in frame.columns}
     cell = cell or {}
@@ -61,11 +74,11 @@ def table(frame: pd.DataFrame, columns: dict[str, str] | None = None,
     rows = []
     for _, row in frame.iterrows():
         tds = []
-        for col in columns:
+        for col, heading in columns.items():
             value = row.get(col)
-            inner = cell[col](value, row) if col in cell else esc(value)
+            inner = cell[col](value, row) if col in cell else breakable(value)
             cls = ' class="num"' if col in numeric else (' class="key"' if col in keys else "")
-            tds.append(f"<td{cls}>{inner}</td>")
+            tds.append(f'<td{cls} data-label="{esc(heading)}">{inner}</td>')
         attrs = ""
         if row_class:
             attrs += f' class="{esc(row_class(row))}"'
@@ -73,7 +86,10 @@ def table(frame: pd.DataFrame, columns: dict[str, str] | None = None,
             attrs += f' id="{esc(row_id(row))}"'
         rows.append(f"<tr{attrs}>{''.join(tds)}</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    return HTML(f'<div class="table-wrap"><table>{cap}<thead><tr>{head}</tr></thead>'
+    name = label or caption or "Table: " + ", ".join(columns.values())
+    compact = " compact" if len(columns) <= 3 else ""  # stays a table on a phone
+    return HTML(f'<div class="table-wrap" role="region" tabindex="0" aria-label="{esc(name)}">'
+                f'<table class="er-table{compact}">{cap}<thead><tr>{head}</tr></thead>'
                 f"<tbody>{''.join(rows)}</tbody></table></div>")
 
 

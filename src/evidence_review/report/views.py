@@ -6,16 +6,20 @@ computed from the review's data at run time, so nothing in a report is typed by 
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from evidence_review.appraisal import quality as q
+from evidence_review.appraisal.quality.readability import SMOG_MIN_SENTENCES
 from evidence_review.audit.corrected import corrected_reference, format_apa
 from evidence_review.core.provenance import git_commit, versions
-from evidence_review.core.vocab import UNREVIEWED, VERDICTS
+from evidence_review.core.vocab import BASES, UNREVIEWED, VERDICTS
 from evidence_review.core.vocab import VERDICT_SEVERITY as SEVERITY
 from evidence_review.report import charts
+from evidence_review.report import style as stylesheets
 from evidence_review.report.bibliography import annotated_bibliography
-from evidence_review.report.html import HTML, badge, definition_list, esc, table
+from evidence_review.report.html import HTML, badge, breakable, definition_list, esc, table
 from evidence_review.report.session import ReviewSession
 
 VERDICT_ORDER = [*VERDICTS, UNREVIEWED]
@@ -31,6 +35,40 @@ def ref_anchor(number: str) -> str:
 
 def ref_links(refs: list[str]) -> str:
     return ", ".join(f'<a href="#{ref_anchor(r)}">[{esc(r)}]</a>' for r in refs)
+
+
+def claim_link(claim_id: str) -> str:
+    return f'<a href="#{claim_anchor(claim_id)}">{esc(claim_id)}</a>'
+
+
+NOTEBOOK_STYLE_ID = "er-notebook-style"
+
+
+def style() -> HTML:
+    """The report's component styles, for the top of a notebook: in JupyterLab the summary tiles,
+    badges, tables and charts then look as they do in the report. The report itself carries the
+    full stylesheet, so the build drops this element from the report's body."""
+    css = stylesheets.components_css() + "\n" + stylesheets.notebook_css()
+    return HTML(f'<style id="{NOTEBOOK_STYLE_ID}">{css}</style>')
+
+
+def short_name(session: ReviewSession, number: str) -> str:
+    """A reference as a reader names it: first author's family name (or the organisation) and year,
+    from the record where there is one, else as printed."""
+    record = next((a.record for a in session.audit.references if a.ref == number and a.record), None)
+    cited = next((c for c in session.cited if c.number == number), None)
+    family = ((record or {}).get("author") or [{}])[0].get("family")
+    if not family and cited is not None:
+        first = cited.authors[0] if cited.authors else (cited.organisation or cited.container or "")
+        family = first.split(",")[0].strip()
+    issued = ((record or {}).get("issued") or {}).get("date-parts", [[None]])[0][0]
+    year = issued or (cited.year if cited is not None else None)
+    return " ".join(str(p) for p in (family, year) if p) or f"Reference {number}"
+
+
+def source_label(session: ReviewSession, number: str) -> str:
+    """Short name and number, e.g. "Swash 2019 [1]"."""
+    return f"{short_name(session, number)} [{number}]"
 
 
 # --- claims ---------------------------------------------------------------------------------------
@@ -51,7 +89,7 @@ def verdicts_by_source(session: ReviewSession) -> pd.DataFrame:
     refs = sorted(session.ref_numbers, key=lambda r: (len(r), r))
     cols = [v for v in VERDICT_ORDER if v in table_.columns]
     table_ = table_.reindex(index=refs, columns=cols, fill_value=0)
-    table_.index = [f"[{r}]" for r in table_.index]
+    table_.index = [source_label(session, r) for r in table_.index]
     table_.index.name = "reference"
     return table_
 
@@ -67,22 +105,43 @@ def uncited_by_section(session: ReviewSession) -> pd.DataFrame:
     return out[(out.T != 0).any()]
 
 
-def claims_table(session: ReviewSession, columns: dict[str, str] | None = None) -> HTML:
-    """The claims table, grouped by section in article order, verdicts colour-coded."""
+def _level_sort(row) -> str:
+    level = esc(row["evidence_level"]) if row["evidence_level"] else ""
+    sort = f"SORT {esc(row['sort'])}" if row.get("sort") else ""
+    return "; ".join(p for p in (level, sort) if p)
+
+
+def _claim_words(row) -> str:
+    """The article's own words, and the reviewer's paraphrase under them."""
+    quote = f"<q>{esc(row['quote'])}</q>" if row.get("quote") else ""
+    return quote + f'<span class="para">Paraphrase: {esc(row["text"])}</span>'
+
+
+def claims_table(session: ReviewSession, columns: dict[str, str] | None = None,
+                 anchors: bool = False) -> HTML:
+    """The claims table, grouped by section in article order, verdicts colour-coded and named.
+
+    ``anchors`` gives each row the claim's anchor (for a notebook without the report's appendix, so
+    that its claim links land on the row).
+    """
     frame = session.claims
-    columns = columns or {"id": "Claim", "text": "Claim (paraphrased)", "refs": "Cited",
-                          "verdict": "Verdict", "source_says": "What the source says",
-                          "locator": "Where", "evidence_level": "Level", "sort": "SORT"}
+    columns = columns or {"id": "Claim", "quote": "In the article's words (and paraphrased)",
+                          "refs": "Cited", "verdict": "Verdict", "source_says": "What the source says",
+                          "locator": "Where", "evidence_level": "Level; SORT"}
     parts = []
     for section, group in frame.groupby("section", sort=False):
         parts.append(f"<h3>{esc(section)}</h3>")
         parts.append(table(
             group, columns,
-            cell={"refs": lambda v, r: ref_links(v),
+            cell={"refs": lambda v, r: ref_links(v) or "none",
                   "verdict": lambda v, r: badge(v),
-                  "id": lambda v, r: f'<a href="#{claim_anchor(v)}">{esc(v)}</a>',
+                  "quote": lambda v, r: _claim_words(r),
+                  "id": lambda v, r: esc(v) if anchors else claim_link(v),
+                  "evidence_level": lambda v, r: _level_sort(r),
                   "source_says": lambda v, r: esc(v) if v else esc(r["note"])},
-            row_class=lambda r: f"v-{r['verdict']}"))
+            row_class=lambda r: f"v-{r['verdict']}",
+            row_id=(lambda r: claim_anchor(r["id"])) if anchors else None,
+            label=f"Claims in the section {section}"))
     return HTML("\n".join(parts))
 
 
@@ -103,39 +162,49 @@ def fix_table(session: ReviewSession) -> HTML:
                   "Could cite", "text": "Claim", "note": "Reviewer's note"},
                  cell={"verdict": lambda v, r: badge(v), "refs": lambda v, r: ref_links(v),
                        "would_support": lambda v, r: ref_links(v),
-                       "id": lambda v, r: f'<a href="#{claim_anchor(v)}">{esc(v)}</a>'})
+                       "id": lambda v, r: claim_link(v)},
+                 label="Claims to fix, worst first")
 
 
 def verdicts_chart(session: ReviewSession) -> HTML:
     data = verdicts_by_source(session)
-    svg = charts.stacked_bars(data, charts.VERDICT_COLOURS, "Verdicts per cited source",
-                              "claims citing the source")
-    return charts.figure(svg, "Each bar counts the claims that cite a reference, by verdict. A claim "
-                              "citing two references counts once for each.")
+    title = "Verdicts per cited source"
+    svg = charts.stacked_bars(data, charts.VERDICT_COLOURS, title, "claims citing the source",
+                              hatches=charts.VERDICT_HATCHES, name="verdicts")
+    return charts.figure(svg, "Each bar counts the claims that cite a reference, by verdict; the "
+                              "number at its end is the total. A claim citing two references counts "
+                              "once for each.", title=title)
 
 
 def levels_chart(session: ReviewSession) -> HTML:
     rows = []
-    for ref, src in sorted(session.sources.items()):
+    for ref, src in sorted(session.sources.items(), key=lambda kv: (len(kv[0]), kv[0])):
         n = int(session.claims["refs"].map(lambda refs, r=ref: r in refs).sum())
         level = f"level {src.cebm_level}" if src.cebm_level else "unassessed"
-        rows.append({"source": f"[{ref}] {src.design}", level: n})
+        rows.append({"source": source_label(session, ref), level: n})
     levels = pd.DataFrame(rows).set_index("source").fillna(0).astype(int)
     levels = levels.reindex(columns=sorted(levels.columns))
-    colours = {"level 1": "#1f5f8b", "level 2": "#3f7fab", "level 3": "#6f9fc3",
-               "level 4": "#a3c1d9", "level 5": "#c9d8e6", "unassessed": "#e4e6ea"}
-    svg = charts.stacked_bars(levels, colours, "Cited claims by the evidence level of their source",
-                              "claims citing the source")
-    return charts.figure(svg, "Oxford CEBM 2011 level of each reference (as judged in sources.yaml), "
-                              "weighted by how many claims cite it.")
+    colours = {"level 1": charts.OKABE_ITO["blue"], "level 2": charts.OKABE_ITO["bluish-green"],
+               "level 3": charts.OKABE_ITO["yellow"], "level 4": charts.OKABE_ITO["orange"],
+               "level 5": charts.OKABE_ITO["sky-blue"], "unassessed": "#BBBBBB"}
+    hatches = {"level 1": "", "level 2": "//", "level 3": "xx", "level 4": "..", "level 5": "--",
+               "unassessed": "\\\\\\"}
+    title = "Cited claims by the evidence level of their source"
+    svg = charts.stacked_bars(levels, colours, title, "claims citing the source", hatches=hatches,
+                              name="levels")
+    return charts.figure(svg, f"{session.scheme.name} level of each reference (as the reviewer "
+                              "judged it), weighted by how many claims cite it.", title=title)
 
 
 def uncited_chart(session: ReviewSession) -> HTML:
     data = uncited_by_section(session)
-    colours = {"needs a citation": "#a8322a", "no citation needed": "#c9d8e6"}
-    svg = charts.stacked_bars(data, colours, "Uncited claims by section", "uncited claims")
-    return charts.figure(svg, "Uncited claims in each section; red ones make clinical or risk "
-                              "statements that need a source.")
+    colours = {"needs a citation": charts.OKABE_ITO["vermillion"],
+               "no citation needed": charts.OKABE_ITO["sky-blue"]}
+    hatches = {"needs a citation": "xx", "no citation needed": ""}
+    title = "Uncited claims by section"
+    svg = charts.stacked_bars(data, colours, title, "uncited claims", hatches=hatches, name="uncited")
+    return charts.figure(svg, "Uncited claims in each section; the cross-hatched segments make "
+                              "clinical or risk statements that need a source.", title=title)
 
 
 def claims_summary(session: ReviewSession) -> HTML:
@@ -157,7 +226,7 @@ def claims_summary(session: ReviewSession) -> HTML:
     if unreviewed:
         tiles.append(("not yet reviewed", unreviewed))
     return HTML('<div class="kpis">' + "".join(
-        f'<div class="kpi"><b>{n}</b>{esc(label)}</div>' for label, n in tiles) + "</div>")
+        f'<div class="kpi"><b>{n}</b> {esc(label)}</div>' for label, n in tiles) + "</div>")
 
 
 def suggestion_text(session: ReviewSession, ref: str) -> str:
@@ -173,9 +242,11 @@ def suggestion_text(session: ReviewSession, ref: str) -> str:
     return text
 
 
-def sources_table(session: ReviewSession) -> HTML:
-    """Each reference's design, CEBM level (and the level its PubMed type suggests), native grade,
-    the reviewer's rationale, and its PubMed publication types and MeSH terms (from Europe PMC)."""
+def sources_table(session: ReviewSession, anchors: bool = False) -> HTML:
+    """Each reference's design, evidence level (and the level its PubMed type suggests), native
+    grade, the reviewer's rationale, and its PubMed publication types and MeSH terms (Europe PMC).
+
+    ``anchors`` gives each row the reference's anchor (for a notebook without the bibliography)."""
     rows = []
     for ref, src in sorted(session.sources.items(), key=lambda kv: int(kv[0])):
         native = src.native_grade or {}
@@ -191,21 +262,23 @@ def sources_table(session: ReviewSession) -> HTML:
                      "types": "; ".join(facts.get("pub_types") or []),
                      "mesh": "; ".join(facts.get("mesh") or [])})
     return table(pd.DataFrame(rows),
-                 {"ref": "Ref", "design": "Design", "level": "CEBM 2011 level",
+                 {"ref": "Ref", "design": "Design", "level": f"{session.scheme.name} level",
                   "suggested": "Suggested by PubMed type", "native": "Source's own grading",
                   "rationale": "Why", "types": "Publication types", "mesh": "MeSH terms"},
-                 cell={"ref": lambda v, r: f'<a href="#{ref_anchor(v)}">[{esc(v)}]</a>',
+                 cell={"ref": lambda v, r: esc(source_label(session, v)),
                        "suggested": lambda v, r: (f'<span class="level-differs">{esc(v)}</span>'
-                                                  if r["differs"] else esc(v))})
+                                                  if r["differs"] else esc(v))},
+                 row_id=(lambda r: ref_anchor(r["ref"])) if anchors else None,
+                 label="Evidence level of each source")
 
 
 # --- references and their audit ------------------------------------------------------------------
 
 PROVENANCE_TEXT = {
-    "reconstructed": "reconstructed offline from confirmed record values (Crossref was not "
-                     "reachable); fields nobody confirmed are absent and reported as 'could not "
-                     "check'",
-    "crossref-api": "live responses from the Crossref REST API",
+    "reconstructed": "Crossref could not be reached when this review was made, so the records were "
+                     "rebuilt offline from values the reviewer confirmed one by one; a field nobody "
+                     "confirmed is absent and shows as 'could not check', which is not an error.",
+    "crossref-api": "The records are Crossref's own answers, as retrieved on that date.",
 }
 
 
@@ -223,17 +296,20 @@ def source_texts_note(session: ReviewSession) -> str:
             f"the claims are BM25 suggestions, not verdicts.")
 
 
-def snapshot_note(session: ReviewSession) -> HTML:
-    """A callout naming the snapshot's provenance and date, as the methods require."""
+def snapshot_sentence(session: ReviewSession) -> str:
+    """Where the bibliographic records came from and when, in words for a reader (not the
+    snapshot's own note, which is written for whoever maintains the review's data)."""
     snap = session.snapshot
-    manifest = snap.manifest
-    what = PROVENANCE_TEXT.get(snap.provenance, esc(snap.provenance))
-    warn = " warn" if snap.provenance != "crossref-api" else ""
-    return HTML(
-        f'<div class="callout{warn}"><b>Crossref snapshot:</b> provenance '
-        f"<code>{esc(snap.provenance)}</code>, dated {esc(snap.retrieved)}: {esc(what)}. "
-        f"{len(snap.works())} record(s) from <code>{esc(manifest.get('base_url'))}</code> "
-        f"(client: {esc(manifest.get('client'))}). {esc(source_texts_note(session))}</div>")
+    what = PROVENANCE_TEXT.get(snap.provenance, f"Provenance: {esc(snap.provenance)}.")
+    return (f"The {_n(len(snap.works()), 'bibliographic record')} compared with the reference list "
+            f"date from {esc(snap.retrieved)}. {esc(what)}")
+
+
+def snapshot_note(session: ReviewSession) -> HTML:
+    """A callout naming where the records came from and when, as the methods require."""
+    warn = " warn" if session.snapshot.provenance != "crossref-api" else ""
+    return HTML(f'<div class="callout{warn}"><p><b>Records used:</b> {snapshot_sentence(session)}'
+                f" {esc(source_texts_note(session))}</p></div>")
 
 
 def _record_line(record: dict | None) -> str:
@@ -252,19 +328,27 @@ def _record_line(record: dict | None) -> str:
     parts.append(vol)
     if record.get("DOI"):
         parts.append(f"doi:{record['DOI']}")
-    return ". ".join(p for p in parts if p)
+    out = ""
+    for part in (str(p).strip() for p in parts if p):
+        out += ("" if not out else " " if out.endswith((".", "?", "!")) else ". ") + part
+    return out
 
 
-def cited_vs_record(session: ReviewSession) -> HTML:
-    """Each reference as printed beside its record, with how it was resolved."""
+def cited_vs_record(session: ReviewSession, anchors: bool = False) -> HTML:
+    """Each reference as printed beside its record, with how it was resolved.
+
+    ``anchors`` gives each row the reference's anchor (for a notebook without the bibliography)."""
     rows = [{"ref": a.ref, "cited": a.cited.printed, "record": _record_line(a.record),
              "status": a.status, "reason": a.reason or ""} for a in session.audit.references]
     return table(pd.DataFrame(rows),
                  {"ref": "Ref", "cited": "As printed in the article", "record": "Record (snapshot)",
                   "status": "Resolution"},
-                 cell={"ref": lambda v, r: f'<a href="#{ref_anchor(v)}">[{esc(v)}]</a>',
-                       "record": lambda v, r: esc(v) or f"<i>{esc(r['reason'])}</i>",
-                       "status": lambda v, r: badge(v, "st")})
+                 cell={"ref": lambda v, r: (f"[{esc(v)}]" if anchors
+                                            else f'<a href="#{ref_anchor(v)}">[{esc(v)}]</a>'),
+                       "record": lambda v, r: breakable(v) or f"<i>{esc(r['reason'])}</i>",
+                       "status": lambda v, r: badge(v, "st")},
+                 row_id=(lambda r: ref_anchor(r["ref"])) if anchors else None,
+                 label="Each reference as printed and on record")
 
 
 def audit_summary(session: ReviewSession) -> pd.DataFrame:
@@ -286,7 +370,7 @@ def audit_findings(session: ReviewSession, include_unchecked: bool = True) -> HT
                          "cited": "As cited", "record": "Record", "message": "Finding",
                          "suggestion": "Suggested correction"},
                  cell={"severity": lambda v, r: badge(v, "s")},
-                 row_class=lambda r: f"s-{r['severity']}")
+                 row_class=lambda r: f"s-{r['severity']}", label="Audit findings, field by field")
 
 
 def corrected_reference_list(session: ReviewSession) -> HTML:
@@ -294,9 +378,11 @@ def corrected_reference_list(session: ReviewSession) -> HTML:
     items = []
     for a in session.audit.references:
         record = session.snapshot.work(a.doi) if a.doi else None
-        items.append(f"<li>[{esc(a.ref)}] {esc(format_apa(corrected_reference(a.cited, record)))}</li>")
-    return HTML('<ol class="corrected">'
-                + "".join(items) + "</ol>")
+        text = esc(format_apa(corrected_reference(a.cited, record)))
+        # the list's own numbers are the references' numbers: no "[1]" typed on top of "1."
+        value = f' value="{esc(a.ref)}"' if str(a.ref).isdigit() else ""
+        items.append(f"<li{value}>{text if value else f'[{esc(a.ref)}] ' + text}</li>")
+    return HTML('<ol class="corrected">' + "".join(items) + "</ol>")
 
 
 # --- the report: title block, findings, methods, quality, recommendations, appendix -------------
@@ -341,7 +427,7 @@ def key_findings(session: ReviewSession) -> HTML:
         worst = bad.idxmax()
         if bad.max() > 0:
             total = int(by_ref.loc[worst].sum())
-            items.append(f"Reference {worst} is the source most often cited for what it does not "
+            items.append(f"{worst} is the source most often cited for what it does not "
                          f"say: {int(bad.max())} of the {_n(total, 'claim')} citing it are "
                          "unsupported or contradicted by it.")
     need = claims[(claims["verdict"] == "uncited") & claims["needs_citation"]]
@@ -368,39 +454,68 @@ def key_findings(session: ReviewSession) -> HTML:
     return HTML("<ol class=\"findings\">" + "".join(f"<li>{i}</li>" for i in items) + "</ol>")
 
 
+BASIS_TEXT = {
+    "full-text": "the full text", "abstract": "the abstract", "publisher-record": "the publisher's record",
+    "pubmed-record": "the PubMed record", "secondary-summary": "a secondary summary of the source",
+    "none": "nothing (no source was reachable, or none is cited)",
+}
+
+
+def bases_read(session: ReviewSession) -> pd.DataFrame:
+    """How many claims were checked against each kind of text (the claims table's ``basis``),
+    split into cited and uncited claims; every basis in the vocabulary's order, zeros left out."""
+    frame = session.claims
+    cited = frame["refs"].map(len) > 0
+    rows = [{"basis": b, "cited": int(((frame["basis"] == b) & cited).sum()),
+             "uncited": int(((frame["basis"] == b) & ~cited).sum())} for b in BASES]
+    return pd.DataFrame([r for r in rows if r["cited"] or r["uncited"]])
+
+
+def _what_was_read(session: ReviewSession) -> str:
+    bases = bases_read(session)
+    cited = bases[bases["cited"] > 0]
+    n_cited = int(bases["cited"].sum())
+    n_uncited = int(bases["uncited"].sum())
+    said = [f"{BASIS_TEXT.get(r.basis, r.basis)} for {r.cited}" for r in cited.itertuples()]
+    text = (f"For the {_n(n_cited, 'cited claim')}, the reviewer read "
+            + (", ".join(said[:-1]) + " and " + said[-1] if len(said) > 1 else "".join(said)) + ".")
+    if n_uncited:
+        text += f" The {_n(n_uncited, 'uncited claim')} had no source to read."
+    return esc(text)
+
+
 def methods(session: ReviewSession) -> HTML:
-    """How the review was made: resolution, snapshot, scales, software and commit."""
-    snap = session.snapshot
-    manifest = snap.manifest
-    levels = ", ".join(f"{k} ({esc(v.get('definition', ''))})" for k, v in session.scheme.levels.items())
+    """How the review was made, from the review's own data: what was read for how many claims,
+    where the records came from, the schemes applied (named in their files), software and commit."""
+    scheme = session.scheme
+    levels = "; ".join(f"level {esc(k)}: {esc(str(v.get('definition', '')).rstrip('.'))}"
+                       for k, v in scheme.levels.items())
+    sort_name = (scheme.raw.get("sort") or {}).get("name") or "SORT"
     sw = ", ".join(f"{esc(k)} {esc(v)}" for k, v in versions().items())
     parts = [
         "<h3>References</h3>",
-        "<p>The reference list was parsed from the article as printed and kept unchanged in "
-        f"<code>refs/{esc(session.review.name)}/cited.bib</code>. Each DOI was normalised and checked "
-        "against Crossref's recommended pattern; broken DOIs were repaired only when the repaired "
-        "DOI's record matched the cited authors, year and title, and references without a usable "
-        "DOI were looked up by bibliographic query above a stated match threshold. Each reference "
-        "was then compared with its record field by field; MAJOR errors keep a reader from the "
-        "source, MINOR ones do not, and values the record does not hold are reported as not "
-        "checkable.</p>",
-        f"<p>Crossref snapshot: provenance <code>{esc(snap.provenance)}</code>, dated "
-        f"{esc(snap.retrieved)}, source <code>{esc(manifest.get('base_url'))}</code>, client "
-        f"{esc(manifest.get('client'))}. {esc(manifest.get('note'))}</p>",
+        "<p>The reference list was read from the article as printed and kept unchanged. Each DOI was "
+        "normalised and checked against Crossref's recommended pattern; a broken DOI was repaired "
+        "only when the repaired DOI's record matched the cited authors, year and title, and a "
+        "reference without a usable DOI was looked up by a bibliographic query above a stated match "
+        "threshold. Each reference was then compared with its record field by field: a major error "
+        "keeps a reader from the source, a minor one does not, and a value the record does not hold "
+        "is reported as not checkable.</p>",
+        f"<p>{snapshot_sentence(session)}</p>",
         "<h3>Claims</h3>",
         "<p>The article body was split into sentences and list items; the reviewer divided them into "
-        "atomic claims and, for every cited claim, read what the cited source says as far as its "
-        "text could be reached (abstracts, opening pages, publisher and PubMed records), paraphrased "
-        "it and recorded where it says it. Verdicts use the quotation-accuracy scale: supported, "
-        "partially supported, unsupported (the source is silent), contradicted, not verifiable "
-        "(the text could not be reached); uncited claims are marked as needing a source or not.</p>",
-        f"<p>Evidence levels follow the {esc(session.scheme.name)} scheme: {levels}. "
-        f"A claim's SORT grade follows this rule: {esc(session.scheme.sort_rule)}</p>",
+        "single claims and, for every cited claim, read what the cited source says as far as its "
+        "text could be reached, paraphrased it and recorded where it says it. "
+        f"{_what_was_read(session)}</p>",
+        "<p>Verdicts use the quotation-accuracy scale: supported, partially supported, unsupported "
+        "(the source is silent), contradicted, not verifiable (the relevant text could not be "
+        "reached); uncited claims are marked as needing a source or not.</p>",
+        f"<p>Evidence levels follow the {esc(scheme.name)} scheme ({levels}). Each claim's grade of "
+        f"recommendation follows the {esc(sort_name)}: {esc(scheme.sort_rule)}</p>",
         "<h3>Reviewers</h3>",
         str(review_process(session)),
         "<h3>Software</h3>",
-        f"<p>{sw}; built from git commit <code>{esc(git_commit(session.review.root))}</code>. "
-        f"Rebuild with <code>evidence-review build --review {esc(session.review.name)}</code>.</p>",
+        f"<p>{sw}; built from git commit {esc(git_commit(session.review.root))}.</p>",
     ]
     return HTML("\n".join(parts))
 
@@ -459,6 +574,16 @@ def _quality_tables(session: ReviewSession) -> dict:
             "threshold": cur.get("threshold_years", q.DEFAULT_THRESHOLD_YEARS)}
 
 
+def notes_once(frame: pd.DataFrame, column: str = "note") -> tuple[pd.DataFrame, list[str]]:
+    """A note that several rows share, said once: each such row's note becomes a numbered mark
+    ("see note 1") and the notes are returned to print under the table."""
+    values = frame[column].fillna("").astype(str)
+    shared = [v for v, n in values.value_counts().items() if v and n > 1]
+    shared.sort(key=lambda v: list(values).index(v))
+    marks = {v: f"see note {i}" for i, v in enumerate(shared, start=1)}
+    return frame.assign(**{column: values.map(lambda v: marks.get(v, v))}), shared
+
+
 def quality_section(session: ReviewSession) -> HTML:
     """JAMA benchmarks, DISCERN, currency of evidence and readability, as report tables."""
     if session.quality is None:
@@ -468,14 +593,15 @@ def quality_section(session: ReviewSession) -> HTML:
     yes = {True: "met", False: "not met"}
     parts = [f"<h3>JAMA benchmarks: {q['jama_score']} of 4 met</h3>",
              table(q["jama"], {"criterion": "Criterion", "proposed": "Proposed by the tool",
-                               "final": "Reviewer's decision", "reason": "Reason"}),
+                               "final": "Reviewer's decision", "reason": "Reason"},
+                   label="JAMA benchmarks"),
              "<h3>DISCERN</h3>",
              table(q["discern_scores"], {"name": "Part", "questions": "Questions", "score": "Score",
                                          "minimum": "Min", "maximum": "Max"},
-                   numeric=("score", "minimum", "maximum")),
+                   numeric=("score", "minimum", "maximum"), label="DISCERN scores by part"),
              table(q["discern"], {"question": "Q", "text": "Question (paraphrased)",
                                   "score": "Score (1–5)", "justification": "Justification"},
-                   numeric=("score",)),
+                   numeric=("score",), label="DISCERN questions", keys=("question",)),
              f"<h3>Currency of the evidence (threshold {q['threshold']:g} years)</h3>"]
     if q["currency"] is not None:
         parts.append(table(q["currency"].fillna(""),
@@ -484,17 +610,32 @@ def quality_section(session: ReviewSession) -> HTML:
                             "updates": "Updates on record", "reviewer_note": "Reviewer's note"},
                            cell={"older_than_threshold": lambda v, r: "yes: re-check" if v else "no",
                                  "age_years": lambda v, r: f"{v:.1f}" if v != "" else ""},
-                           numeric=("age_years",)))
+                           numeric=("age_years",), label="Currency of the evidence"))
     lo, hi = q["target"]
     read = q["readability"].copy()
+    # said once under the table instead of in every row (readability.py's wording)
+    smog_note = re.compile(r"SMOG needs \d+ sentences; only \d+ here, so it is not meaningful(; )?")
+    read["note"] = read["note"].fillna("").astype(str).map(lambda v: smog_note.sub("", v).strip())
+    read, notes = notes_once(read)
+    few = ~read["smog_meaningful"].astype(bool)
+    cols = {"section": "Section", "words": "Words", "sentences": "Sentences",
+            "flesch_reading_ease": "Flesch reading ease", "fk_grade": "Flesch–Kincaid grade",
+            "smog": "SMOG", "meets_target": "Meets target"}
+    if read["note"].astype(bool).any():
+        cols["note"] = "Note"
     parts += [f"<h3>Readability (target: US school grade {lo:g}–{hi:g})</h3>",
-              table(read, {"section": "Section", "words": "Words", "flesch_reading_ease":
-                           "Flesch reading ease", "fk_grade": "Flesch–Kincaid grade",
-                           "smog": "SMOG", "meets_target": "Meets target", "note": "Note"},
+              table(read, cols,
                     cell={"meets_target": lambda v, r: yes.get(bool(v), "") if v == v else "",
                           "flesch_reading_ease": lambda v, r: f"{v:.1f}",
-                          "fk_grade": lambda v, r: f"{v:.1f}", "smog": lambda v, r: f"{v:.1f}"},
-                    numeric=("words", "flesch_reading_ease", "fk_grade", "smog"))]
+                          "fk_grade": lambda v, r: f"{v:.1f}",
+                          "smog": lambda v, r: f"{v:.1f}" + ("*" if not r["smog_meaningful"] else "")},
+                    numeric=("words", "sentences", "flesch_reading_ease", "fk_grade", "smog"),
+                    label="Readability by section")]
+    if few.any():
+        parts.append(f'<p class="table-note">* SMOG was calibrated on samples of {SMOG_MIN_SENTENCES} '
+                     f"sentences; {_n(int(few.sum()), 'row')} marked * {'has' if few.sum() == 1 else 'have'} "
+                     "fewer, so their SMOG grade is only indicative.</p>")
+    parts += [f'<p class="table-note">Note {i}: {esc(n)}</p>' for i, n in enumerate(notes, start=1)]
     return HTML("\n".join(parts))
 
 
@@ -568,7 +709,8 @@ def claim_cards(session: ReviewSession) -> HTML:
         if r.reviewer:
             pairs.append(("Verdict set by", esc(r.reviewer) + (f" on {esc(r.decided)}" if r.decided else "")))
         cards.append(f'<div class="claim-card v-border-{esc(r.verdict)}" id="{claim_anchor(r.id)}">'
-                     f"<h4>{esc(r.id)}: {esc(r.text)}</h4>{definition_list(pairs)}</div>")
+                     f'<p class="claim-title" role="heading" aria-level="3">{esc(r.id)}: '
+                     f"{esc(r.text)}</p>{definition_list(pairs)}</div>")
     return HTML("\n".join(cards))
 
 
@@ -730,3 +872,131 @@ def verdict_trail(session: ReviewSession) -> HTML:
     return table(pd.DataFrame(rows), columns,
                  cell={"id": lambda v, r: f'<a href="#{claim_anchor(v)}">{esc(v)}</a>',
                        "verdict": lambda v, r: badge(v)})
+
+
+# --- the editor's summary and what to do next ---------------------------------------------------
+
+def _claim_items(rows, with_text: bool) -> str:
+    if with_text:
+        return "<ul>" + "".join(
+            f"<li>{claim_link(r.id)} (cites {ref_links(r.refs) or 'nothing'}): {esc(r.text)}</li>"
+            for r in rows.itertuples()) + "</ul>"
+    return ": " + ", ".join(claim_link(r.id) for r in rows.itertuples())
+
+
+def editors_summary(session: ReviewSession) -> HTML:
+    """The first page for an editor: a verdict on the article and the fixes that matter, worst
+    first, each linked to its detail (claims to the appendix, references to the bibliography)."""
+    claims = session.claims
+    cited = claims[claims["refs"].map(len) > 0]
+    fix = fix_list(session)
+    major = [(a.ref, f) for a in session.audit.references for f in a.findings if f.severity == "major"]
+    minor = [(a.ref, f) for a in session.audit.references for f in a.findings if f.severity == "minor"]
+    wrong = fix[fix["verdict"].isin(["contradicted", "unsupported"])]
+    need = fix[fix["verdict"] == "uncited"]
+    unreviewed = int((claims["verdict"] == UNREVIEWED).sum())
+    problems = []
+    if len(wrong):
+        problems.append(f"{len(wrong)} of its {_n(len(cited), 'cited claim')} "
+                        f"{'is' if len(wrong) == 1 else 'are'} contradicted or not supported by the "
+                        "source cited")
+    if len(need):
+        problems.append(f"{_n(len(need), 'clinical statement')} cite{'s' if len(need) == 1 else ''} "
+                        "no source")
+    if major:
+        problems.append(f"{_n(len(major), 'reference')} cannot be followed to the source as printed")
+    if unreviewed:
+        verdict = (f"Not yet assessable: {_n(unreviewed, 'claim')} {'is' if unreviewed == 1 else 'are'} "
+                   "not yet reviewed, so this summary is incomplete.")
+        ok = False
+    elif problems:
+        verdict = ("Not ready to publish as it stands: " + ", ".join(problems[:-1])
+                   + (" and " if len(problems) > 1 else "") + problems[-1] + ".")
+        ok = False
+    else:
+        verdict = "Fit to publish once the minor corrections below are made."
+        ok = True
+    groups = []
+    for ref, f in major:
+        groups.append(f"<li><b>Correct reference {ref_links([ref])}</b> ({esc(f.field)}, major): "
+                      f"{esc(f.message)}" + (f" Use: <i>{esc(f.suggestion)}</i>" if f.suggestion else "")
+                      + "</li>")
+    labels = {"contradicted": ("Rewrite or remove", "that the source cited contradicts", True),
+              "unsupported": ("Re-source or remove", "that the cited source does not make", True),
+              "not-verifiable": ("Check", "against the full text of their source (the text that "
+                                 "could be reached did not settle them)", False),
+              "partially-supported": ("Qualify", "that the source supports only in part", False)}
+    for verdict_name, (action, why, with_text) in labels.items():
+        rows = fix[fix["verdict"] == verdict_name]
+        if len(rows):
+            groups.append(f"<li><b>{action} {_n(len(rows), 'claim')}</b> {why}"
+                          f"{_claim_items(rows, with_text)}</li>")
+    if len(need):
+        own = need[need["would_support"].map(len) > 0]
+        groups.append(f"<li><b>Add a source to {_n(len(need), 'uncited claim')}</b> that make clinical, "
+                      f"treatment or risk statements ({len(own)} could cite one of the article's own "
+                      f"references){_claim_items(need, False)}</li>")
+    if minor:
+        refs = sorted({r for r, _ in minor}, key=lambda r: (len(r), r))
+        groups.append(f"<li><b>Tidy {_n(len(minor), 'minor error')}</b> in the reference list "
+                      f"(the sources stay reachable): {ref_links(refs)}</li>")
+    fixes = ('<ol class="fixes">' + "".join(groups) + "</ol>") if groups else "<p>Nothing to fix.</p>"
+    return HTML(f'<div class="editors-summary"><p class="verdict{" ok" if ok else ""}">'
+                f"<b>Verdict:</b> {verdict}</p>{claims_summary(session)}"
+                f'<p class="fixes-title" role="heading" aria-level="3"><b>The fixes that matter, '
+                f"worst first</b></p>{fixes}</div>")
+
+
+def verdict_legend(session: ReviewSession) -> HTML:
+    """The verdict scale and the evidence scheme, named from the scheme file."""
+    sort_name = (session.scheme.raw.get("sort") or {}).get("name") or "SORT"
+    return HTML(
+        '<p class="legend">Verdicts: <b>supported</b> (the source says it), <b>partially-supported</b> '
+        "(narrower, weaker or only in part), <b>unsupported</b> (the source is silent), "
+        "<b>contradicted</b>, <b>not-verifiable</b> (the text could not be reached), <b>uncited</b>. "
+        f"The level is the {esc(session.scheme.name)} level of the cited source; the grade is the "
+        f"{esc(sort_name)} grade of the claim, from the sources that support it.</p>")
+
+
+def scheme_note(session: ReviewSession) -> HTML:
+    """Which scheme the levels follow (named in its file) and where the reviewer's judgements are."""
+    sort_name = (session.scheme.raw.get("sort") or {}).get("name") or "SORT"
+    return HTML(
+        f"<p>The level of each source follows the {esc(session.scheme.name)} scheme in "
+        "<code>data/evidence-levels.yaml</code>; the reviewer's judgement of each source is in "
+        f"<code>{esc(session.review.rel(session.review.sources))}</code>. A claim's grade in the "
+        f"{esc(sort_name)} is derived from the sources that support it, by the rule in the scheme "
+        "file.</p>")
+
+
+def next_steps(session: ReviewSession, stage: str) -> HTML:
+    """What to do after a notebook, from the review's state: ``stage`` is ``references``,
+    ``claims`` or ``report``."""
+    name = esc(session.review.name)
+    steps = []
+    if stage == "references":
+        major = sum(a.counts()["major"] for a in session.audit.references)
+        minor = sum(a.counts()["minor"] for a in session.audit.references)
+        if major or minor:
+            steps.append(f"Send the writer the corrected reference list above: it fixes "
+                         f"{_n(major, 'major error')} and {_n(minor, 'minor error')}.")
+        if session.snapshot.provenance != "crossref-api":
+            steps.append("When Crossref can be reached, replace the reconstructed records with live "
+                         f"ones (<code>evidence-review fetch --review {name} --refresh</code>) and run "
+                         "this notebook again.")
+        steps.append("Then check the claims against these sources in <code>02-claims.ipynb</code>.")
+    elif stage == "claims":
+        for item in session.pending():
+            steps.append(f"Finish the review: {esc(item)}.")
+        steps.append(f"Run <code>evidence-review check --review {name}</code>: it names every row "
+                     "that is incomplete or inconsistent.")
+        steps.append(f"Build the report (<code>evidence-review build --review {name}</code>) and read "
+                     "it as the editor will, in <code>03-report.ipynb</code> or "
+                     f"<code>reports/{name}/review.html</code>.")
+    else:
+        n_fix = len(fix_list(session))
+        steps.append(f"Send the writer the fixes listed in the editor's summary ({_n(n_fix, 'claim')} "
+                     "and the corrected reference list).")
+        steps.append("When the article has been revised, have the reviewer check the changed claims "
+                     "again; this report is then rebuilt from the updated review.")
+    return HTML('<ol class="next-steps">' + "".join(f"<li>{s}</li>" for s in steps) + "</ol>")
