@@ -55,7 +55,7 @@ def table(frame: pd.DataFrame, columns: dict[str, str] | None = None,
           cell: dict[str, Callable[[object, pd.Series], str]] | None = None,
           row_class: Callable[[pd.Series], str] | None = None, row_id: Callable | None = None,
           numeric: Iterable[str] = (), caption: str | None = None,
-          keys: Iterable[str] = ("id", "ref", "verdict", "severity", "status", "sort", "field"),
+          keys: Iterable[str] = ("id", "ref", "refs", "verdict", "severity", "status", "sort", "field"),
           label: str | None = None) -> HTML:
     """A plain HTML table (with a thead that repeats on every printed page).
 
