@@ -67,7 +67,7 @@ def short_name(session: ReviewSession, number: str) -> str:
 
 
 def source_label(session: ReviewSession, number: str) -> str:
-    """Short name and number, e.g. "Swash 2019 [1]"."""
+    """Short name and number, e.g. "Doe 2020 [1]"."""
     return f"{short_name(session, number)} [{number}]"
 
 
