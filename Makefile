@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 REVIEW ?= muscle-spasm
 STAMP := $(VENV)/.installed
 
-.PHONY: report review test notebooks lint benchmark model lab clean
+.PHONY: report review test notebooks lint benchmark benchmark-site model lab clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ benchmark: $(STAMP)
 # rendered through CSL styles plus intake/fieldparser_data/hand_train.txt (deterministic, ~2 min).
 model: $(STAMP)
 	$(PY) -m evidence_review.intake.fieldtrain
+
+# A 2,000-page synthetic site: scan, warm re-run, recheck, Dask 1 vs 2 workers (10-30 min).
+benchmark-site: $(STAMP)
+	$(PY) benchmarks/bench_site.py --json benchmarks/last-site.json
 
 lab: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[test,lab]"

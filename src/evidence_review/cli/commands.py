@@ -3,6 +3,7 @@ and returns the exit code. No logic lives here that a notebook or a test could n
 
 from __future__ import annotations
 
+import json
 import sys
 from argparse import Namespace
 
@@ -15,7 +16,9 @@ from evidence_review.core.progress import stderr
 from evidence_review.records import fetch
 from evidence_review.report import exports
 from evidence_review.report.session import ReviewSession, claims_json, open_review
-from evidence_review.workflow import build, init, prepare
+from evidence_review.site import queries, recheck, scan
+from evidence_review.site.store import SiteStore
+from evidence_review.workflow import build, from_scan, init, prepare
 
 
 def _session(args: Namespace) -> ReviewSession:
@@ -116,4 +119,54 @@ def cmd_export(args: Namespace) -> int:
 
 
 def cmd_init(args: Namespace) -> int:
+    if getattr(args, "from_scan", None):
+        return from_scan.run(args)
     return init.run(args)
+
+
+def cmd_scan(args: Namespace) -> int:
+    scan.scan(args.sources, args.name, args.root, base_url=args.base_url, mailto=args.mailto,
+              scheduler=args.scheduler, workers=args.workers, page_interval=args.page_interval,
+              report=not args.no_report)
+    return 0
+
+
+def cmd_site_query(args: Namespace) -> int:
+    options = {}
+    if args.years is not None and args.question == "old-sources":
+        options["years"] = args.years
+    if args.limit is not None and args.question == "most-cited":
+        options["limit"] = args.limit
+    if args.format == "parquet" and args.output is None:
+        raise InputError(Problem(file="-", field="--output",
+                                 message="Parquet is binary: give a file with -o FILE"))
+    with SiteStore(args.name, args.root, read_only=True) as store:
+        frame = queries.ask(store, args.question, **options)
+        if args.format == "parquet":
+            store.con.register("_answer", frame)
+            path = str(args.output).replace("'", "''")
+            store.con.execute(f"COPY (SELECT * FROM _answer) TO '{path}' (FORMAT parquet)")
+            print(f"wrote {args.output} ({len(frame)} rows)", file=sys.stderr)
+            return 0
+    out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
+    try:
+        if args.format == "json":
+            rows = json.loads(frame.to_json(orient="records", date_format="iso"))
+            emit({"site": args.name, "question": args.question, "rows": rows}, "json", out=out)
+        else:
+            emit(None, args.format, frame.fillna("") if args.format == "table" else frame, out=out)
+    finally:
+        if args.output:
+            out.close()
+            print(f"wrote {args.output} ({len(frame)} rows)", file=sys.stderr)
+    return 0
+
+
+def cmd_recheck(args: Namespace) -> int:
+    result = recheck.recheck(args.name, args.root, base_url=args.base_url, mailto=args.mailto)
+    if args.format == "json":
+        emit(recheck.as_json(result), "json")
+    else:
+        for line in recheck.describe(result):
+            print(line)
+    return 1 if result.needs_action else 0

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from evidence_review import __version__
 from evidence_review.core.errors import EvidenceReviewError, InputError, Problem, SnapshotError
+from evidence_review.site.questions import QUESTIONS as SITE_QUESTIONS
 
 FORMATS = ("table", "json", "csv")
 
@@ -107,14 +108,63 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("init", help="start a new review from an article file")
     _common(p, review=False)
-    p.add_argument("article", type=Path, help="the article: .md, .txt or a saved .html page")
+    p.add_argument("article", type=Path, help="the article: .md, .txt or a saved .html page (with "
+                                              "--from-scan: the page's id or location in the scan)")
     p.add_argument("--name", required=True, help="the new review's name (data/NAME/)")
     p.add_argument("--force", action="store_true", help="overwrite an existing review of that name")
     p.add_argument("--no-fetch", action="store_true",
                    help="do not resolve the references now (run `evidence-review fetch` later)")
+    p.add_argument("--from-scan", metavar="SITE", default=None,
+                   help="take the article from a scanned site: ARTICLE is then one of its pages")
     _crossref_opts(p)
     _europepmc_opts(p)
+
+    _site_commands(sub)
     return parser
+
+
+def _site_commands(sub) -> None:
+    p = sub.add_parser("scan", help="reference audit of many pages (files, folders, globs, URL lists, "
+                                    "sitemaps) into one store, data/SITE/site.duckdb")
+    _common(p, review=False)
+    p.add_argument("sources", nargs="+", metavar="SOURCES",
+                   help="saved pages, folders, globs, a file listing URLs, a sitemap (file or URL) "
+                        "or page URLs")
+    p.add_argument("--name", required=True, help="the site's name (data/SITE/)")
+    _crossref_opts(p)
+    _dask_opts(p)
+    p.add_argument("--page-interval", type=float, default=1.0,
+                   help="seconds between two page requests to one host (default 1)")
+    p.add_argument("--no-report", action="store_true", help="do not write reports/SITE/site.html")
+
+    p = sub.add_parser("site-query", help="ask a scanned site's store a QA question")
+    _common(p, review=False)
+    p.add_argument("--name", required=True, help="the site's name (data/SITE/)")
+    p.add_argument("question", choices=SITE_QUESTIONS,
+                   help="; ".join(f"{k}: {v}" for k, v in SITE_QUESTIONS.items()))
+    p.add_argument("--format", choices=("table", "csv", "json", "parquet"), default="table")
+    p.add_argument("-o", "--output", type=Path, default=None,
+                   help="write to FILE (default: stdout; parquet needs a FILE)")
+    p.add_argument("--years", type=float, default=None,
+                   help="old-sources: the age threshold in years (default 10)")
+    p.add_argument("--limit", type=int, default=None, help="most-cited: how many works (default 20)")
+
+    p = sub.add_parser("recheck", help="re-resolve a scanned site's DOIs; list what changed "
+                                       "(retractions, corrections); exit 1 when action is needed")
+    _common(p, review=False)
+    p.add_argument("--name", required=True, help="the site's name (data/SITE/)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    _crossref_opts(p)
+
+
+def _dask_opts(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="an existing Dask scheduler (else $DASK_SCHEDULER_ADDRESS; else a "
+                        "LocalCluster for large scans, in-process for small ones)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="LocalCluster worker processes (default: the number of cores; 0: in-process)")
+
+
 
 
 def _print_problems(problems: list[Problem]) -> None:
@@ -127,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     from evidence_review.cli import commands  # after parsing: --help need not load pandas
 
     try:
-        return getattr(commands, f"cmd_{args.command}")(args)
+        return getattr(commands, f"cmd_{args.command.replace('-', '_')}")(args)
     except InputError as exc:
         _print_problems(exc.problems)
         return 2

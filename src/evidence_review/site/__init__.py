@@ -1,1 +1,1 @@
-"""site stage: many pages at once."""
+"""Many pages at once: scan a site into one store, ask it questions, report, recheck, on Dask."""

@@ -1,0 +1,164 @@
+"""Where the per-page CPU work runs: in this process, on a Dask LocalCluster, or on a cluster.
+
+- ``--scheduler ADDRESS`` (else ``DASK_SCHEDULER_ADDRESS``): an existing Dask cluster (Kubernetes,
+  an HPC queue, anything ``distributed.Client`` can reach; see docs/scale.md);
+- else, for ``IN_PROCESS_BELOW`` pages or more, a ``LocalCluster`` of ``--workers`` processes
+  (default: the machine's cores), one thread each (intake is pure Python: threads would share
+  one GIL);
+- else in this process: a LocalCluster costs seconds to start (measured in docs/benchmarks.md),
+  more than a small site's whole CPU part.
+
+Only plain functions of plain data are sent (:mod:`evidence_review.site.pages`); results come back
+to the driver, which alone talks to Crossref and writes the store.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from tqdm import tqdm
+
+# Below this many pages the scan stays in-process. Measured (docs/benchmarks.md): a LocalCluster
+# took 5.7 s to start and stop with 2 workers (3.3 s with 1) at a load average of ~6 on the 2-core
+# benchmark machine, and 8-14 s at ~17; the CPU part costs ~58 ms of CPU per page, so 2 workers
+# save at most ~29 ms a page: below ~200 pages the cluster costs more than it saves. (The start
+# overlaps the listing of the pages, which hides part of it on large sites.)
+IN_PROCESS_BELOW = 200
+CHUNK = 20  # pages per task: amortises Dask's per-task overhead (~1 ms) and pickling
+
+
+def scheduler_address(explicit: str | None = None) -> str | None:
+    return explicit or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+
+
+class Engine:
+    """Run chunked functions over items, with a progress bar; a context manager.
+
+    Parameters
+    ----------
+    pages : int
+        How many pages the scan will process (picks in-process for small runs).
+    workers : int, optional
+        LocalCluster worker processes (default: ``os.cpu_count()``); 0 forces in-process.
+    scheduler : str, optional
+        Address of an existing Dask scheduler (else ``DASK_SCHEDULER_ADDRESS``).
+    progress : bool, optional
+        Show progress bars on stderr (default: when stderr is a terminal).
+    """
+
+    def __init__(self, pages: int, workers: int | None = None, scheduler: str | None = None,
+                 progress: bool | None = None) -> None:
+        self.address = scheduler_address(scheduler)
+        self.workers = (os.cpu_count() or 1) if workers is None else workers
+        self.progress = progress
+        if self.address:
+            self.mode = "cluster"
+        elif self.workers == 0 or pages < IN_PROCESS_BELOW or (workers is None and self.workers < 2):
+            self.mode = "in-process"  # one core and no explicit --workers: a cluster cannot help
+        else:
+            self.mode = "local-cluster"
+        self._client = None
+        self._cluster = None
+        self._starting: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def describe(self) -> str:
+        if self.mode == "cluster":
+            return f"Dask cluster at {self.address}"
+        if self.mode == "local-cluster":
+            return f"Dask LocalCluster, {self.workers} worker process(es)"
+        return "in-process"
+
+    def start(self) -> Engine:
+        """Begin starting the cluster in a background thread (it takes seconds); returns at once."""
+        if self.mode != "in-process" and self._starting is None and self._client is None:
+            self._starting = threading.Thread(target=self._connect, name="dask-start", daemon=True)
+            self._starting.start()
+        return self
+
+    def _connect(self) -> None:
+        from distributed import Client, LocalCluster
+
+        try:
+            if self.mode == "cluster":
+                self._client = Client(self.address)
+            else:
+                self._cluster = LocalCluster(n_workers=max(1, self.workers), threads_per_worker=1,
+                                             processes=True, host="127.0.0.1", dashboard_address=None,
+                                             silence_logs=logging.ERROR)
+                self._client = Client(self._cluster)
+        except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread by __enter__
+            self._error = exc
+
+    def __enter__(self) -> Engine:
+        if self.mode == "in-process":
+            return self
+        self.start()
+        self._starting.join()
+        if self._error is not None:
+            raise self._error
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Shut the client and any LocalCluster down (waits for a start still under way)."""
+        if self._starting is not None:
+            self._starting.join()
+        if self._client is not None:
+            self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+        self._client = self._cluster = None
+        self._starting = None
+
+    def bar(self, total: int, desc: str, unit: str = "page") -> tqdm:
+        show = self.progress if self.progress is not None else sys.stderr.isatty()
+        return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, disable=not show,
+                    leave=False)
+
+    def map(self, fn: Callable[[list], list], items: list[Any], desc: str, chunk: int = CHUNK,
+            prepare: Callable[[list], list] | None = None) -> Iterator[list]:
+        """``fn`` over chunks of ``items``; yields each chunk's results as soon as it is done.
+
+        ``prepare`` turns a chunk of items into the task's input just before it is sent (e.g.
+        page ids into their references), so only the chunks in flight are held in memory.
+        """
+        prepare = prepare or (lambda part: part)
+        chunks = [items[i:i + chunk] for i in range(0, len(items), chunk)]
+        with self.bar(len(items), desc) as bar:
+            if self._client is None:
+                for part in chunks:
+                    out = fn(prepare(part))
+                    bar.update(len(part))
+                    yield out
+                return
+            from distributed import as_completed
+
+            # A bounded window of chunks in flight: the driver never holds every chunk's payload
+            # and result at once (memory stays flat however large the site).
+            slots = max(2, 2 * sum(self._client.nthreads().values()))
+            pending = iter(chunks)
+            sizes: dict[str, int] = {}
+
+            def submit(part: list):
+                future = self._client.submit(fn, prepare(part), pure=False)
+                sizes[future.key] = len(part)
+                return future
+
+            running = as_completed([submit(part) for part in itertools.islice(pending, slots)])
+            for future in running:
+                out = future.result()
+                bar.update(sizes.pop(future.key))
+                future.release()
+                part = next(pending, None)
+                if part is not None:
+                    running.add(submit(part))
+                yield out
