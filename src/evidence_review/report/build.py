@@ -22,6 +22,10 @@ from evidence_review.core.paths import Review
 
 NOTEBOOKS = ["01-references", "02-claims", "03-report"]
 REPORT_NOTEBOOK = "03-report"
+# What a build executes: only the notebook whose output is exported. 01 and 02 are the reviewer's
+# working views; the test suite re-executes and compares them (nbval) and `make notebooks`
+# refreshes them, but no report reads them, so a build does not run them.
+BUILD_NOTEBOOKS = [REPORT_NOTEBOOK]
 # Kernels run on this machine only; their start-up warnings (e.g. about local TCP) are noise in a
 # build log, so the kernel logs errors only.
 KERNEL_ARGS = ["--log-level=ERROR"]
@@ -168,14 +172,14 @@ def export_pdf(html_path: Path, out: Path) -> Path:
 
 def build(review: Review, pdf: bool = True, progress: Callable[[str], None] | None = None,
           title: str | None = None) -> BuildResult:
-    """Execute the review's notebooks and write reports/NAME/review.html (and review.pdf)."""
+    """Execute the report notebook and write reports/NAME/review.html (and review.pdf)."""
     result = BuildResult()
     out = review.reports_dir
     out.mkdir(parents=True, exist_ok=True)
     _say(progress, f"Building review '{review.name}' into {review.rel(out)}/")
     start = time.perf_counter()
-    result.executed = execute_notebooks(review, out / "notebooks", progress=progress,
-                                        timings=result.timings)
+    result.executed = execute_notebooks(review, out / "notebooks", BUILD_NOTEBOOKS,
+                                        progress=progress, timings=result.timings)
     result.timings["notebooks (wall)"] = time.perf_counter() - start
     t = time.perf_counter()
     report_nb = out / "notebooks" / f"{REPORT_NOTEBOOK}.ipynb"
