@@ -15,7 +15,7 @@ client object passed in.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
 from evidence_review.core.textmatch import family_matches, record_family, title_similarity
@@ -56,9 +56,8 @@ class Resolution:
 
     def to_dict(self) -> dict:
         """The snapshot ``references`` entry (the record itself is stored separately)."""
-        out = asdict(self)
-        out.pop("message")
-        return out
+        # not dataclasses.asdict: it would deep-copy the whole record only to drop it
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "message"}
 
 
 # A record is scored against its reference up to five times (accept, score, agreement, describe,

@@ -49,6 +49,7 @@ REFERENCE_STATUSES = STATUSES
 VOLATILE_FIELDS = ("indexed", "deposited", "is-referenced-by-count", "score", "reference-count",
                    "references-count")
 _SAFE = re.compile(r"[a-z0-9._;()-]")
+_PLAIN = re.compile(r"[a-z0-9._;()/-]*")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _GOOD = RESOLVED
 
@@ -61,8 +62,11 @@ def safe_name(doi: str) -> str:
     >>> safe_name("10.1002/(SICI)1097-4636(199706)35:4<1::AID>3.0.CO;2-X")
     '10.1002_(sici)1097-4636(199706)35%3A4%3C1%3A%3Aaid%3E3.0.co;2-x'
     """
+    doi = normalise(doi)
+    if _PLAIN.fullmatch(doi):  # the usual case: nothing to encode
+        return doi.replace("/", "_")
     out = []
-    for char in normalise(doi):
+    for char in doi:
         if char == "/":
             out.append("_")
         elif _SAFE.fullmatch(char):
