@@ -82,14 +82,14 @@ def two_review_project(review: str) -> Path:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--review", default="muscle-spasm")
-    parser.add_argument("--runs", type=int, default=3, help="runs after one warm-up (default 3)")
+    parser.add_argument("--runs", type=int, default=3, help="runs after one --no-pdf warm-up (default 3)")
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--skip-all", action="store_true", help="skip the build --all comparison")
     args = parser.parse_args()
     out = Path(tempfile.mkdtemp(prefix="bench-floor-"))
     print(f"machine: {os.cpu_count()} CPUs, {platform.machine()}, Python "
           f"{platform.python_version()}, {sys.prefix}; load {load()}", flush=True)
-    build(args.review)  # warm-up: fills OS caches and font caches, as any second build has
+    build(args.review, "--no-pdf")  # warm-up: OS and bytecode caches, as any second build has
     runs: dict[str, list[dict]] = {k: [] for k in ("build", "floor", "build --no-pdf",
                                                     "floor --no-pdf")}
     for i in range(args.runs):
