@@ -16,10 +16,13 @@ $(STAMP): pyproject.toml
 report: $(STAMP)
 	$(VENV)/bin/evidence-review build --review $(REVIEW)
 
-# One pytest run: unit tests under tests/ and every notebook re-executed and compared by nbval.
+# One pytest run: unit tests under tests/ and every notebook re-executed and compared by nbval,
+# spread over the cores by pytest-xdist; --dist loadfile keeps each file (a notebook's cells, which
+# share one kernel and run in order) on one worker.
+JOBS ?= auto
 test: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
-	$(PY) -m pytest tests notebooks --nbval --nbval-current-env \
+	$(PY) -m pytest -n $(JOBS) --dist loadfile tests notebooks --nbval --nbval-current-env \
 		--nbval-sanitize-with notebooks/nbval-sanitize.cfg
 
 # After a reviewer's edit: build the report AND re-run the committed notebooks, so CI is green again.
@@ -35,6 +38,7 @@ lint: $(STAMP)
 
 benchmark: $(STAMP)
 	$(PY) benchmarks/bench_resolve.py
+	$(PY) benchmarks/bench_scale.py --json benchmarks/last-scale.json
 	$(PY) benchmarks/bench_build.py --json benchmarks/last-build.json
 	$(PY) benchmarks/bench_passages.py --json benchmarks/last-passages.json
 	$(PY) benchmarks/bench_fieldparser.py --json benchmarks/last-fieldparser.json

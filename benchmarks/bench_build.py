@@ -1,10 +1,20 @@
-"""Benchmark: how long `evidence-review build` takes for the default review, stage by stage.
+"""Benchmark: `evidence-review build` of the default review beside its one-process floors.
 
-Stages: kernel start (measured alone), each notebook (papermill, two at a time), HTML export and
-PDF printing, plus the input checks that run first. Runs the build several times in a fresh
-process each (as a reviewer would run the command) and reports the median of the warm runs.
+In one run, alternating, each in a new process (as a reviewer runs the command):
 
-    .venv/bin/python benchmarks/bench_build.py [--runs 3] [--json benchmarks/last-build.json]
+- ``build`` (HTML + PDF) and its floor, ``floor_report.py`` (notebook 03's cells run in one
+  process, the same HTML and the same PDF written: no kernel, no checks, no exports);
+- ``build --no-pdf`` and its floor ``floor_report.py --no-pdf``;
+- ``build --all --no-pdf`` of a scratch project holding two copies of the review, beside the two
+  builds run one after the other (serial).
+
+Per process: wall time and CPU time (user + system of the process and the kernels it waited for,
+from ``os.wait4``), peak RSS. Medians of ``--runs`` runs. The machine is shared: CPU time is what
+the ratios use (wall time is printed with the load beside it). Targets (issue 19): build and
+``--no-pdf`` each ≤ 1.3 × their floor (CPU time); ``build --all`` ≥ 1.8 × faster than serial
+(wall time; both cores busy).
+
+    python benchmarks/bench_build.py [--runs 3] [--json benchmarks/last-build.json]
 """
 
 from __future__ import annotations
@@ -13,71 +23,127 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGET_WARM_S = 30.0
+MAX_FLOOR_RATIO = 1.3
+MIN_ALL_SPEEDUP = 1.8
 
 
-def kernel_start_seconds() -> float:
-    """Start a python3 kernel, wait until it answers, shut it down: the fixed cost per notebook."""
-    from jupyter_client.manager import start_new_kernel
-
-    t = time.perf_counter()
-    km, kc = start_new_kernel(kernel_name="python3", extra_arguments=["--log-level=ERROR"])
-    elapsed = time.perf_counter() - t
-    kc.stop_channels()
-    km.shutdown_kernel(now=True)
-    return elapsed
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def one_build(review: str) -> dict[str, float]:
-    """Run the CLI build in a new process; parse the stage timings it prints."""
-    t = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "evidence_review", "build", "--review", review,
-                           "--root", str(ROOT)], capture_output=True, text=True, cwd=ROOT)
-    total = time.perf_counter() - t
-    if done.returncode != 0:
-        raise SystemExit(f"build failed:\n{done.stderr}")
-    line = next(x for x in done.stderr.splitlines() if x.startswith(f"{review}: built"))
-    inner = line[line.index(" (notebook ") + 2:].rstrip(")")
-    stages = {}
-    for part in inner.split(", "):
-        name, value, _unit = part.rsplit(" ", 2)
-        stages[name] = float(value)
-    stages["other: start-up, checks, exports"] = total - sum(
-        v for k, v in stages.items() if not k.startswith("notebook "))
-    stages["total (command)"] = total
-    return stages
+def timed(cmd: list[str], cwd: Path = ROOT) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    err = proc.stderr.read()
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{err.decode()[-3000:]}")
+    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
+            "peak_rss_mib": usage.ru_maxrss / 1024, "load": load()}
+
+
+def build(review: str, *extra: str, root: Path = ROOT) -> dict:
+    return timed([sys.executable, "-m", "evidence_review", "build", *extra, "--root", str(root)]
+                 + (["--review", review] if review else []), cwd=root)
+
+
+def floor(review: str, out: Path, *extra: str) -> dict:
+    return timed([sys.executable, str(ROOT / "benchmarks" / "floor_report.py"), "--review", review,
+                  "--out", str(out), *extra])
+
+
+def two_review_project(review: str) -> Path:
+    """A scratch project with the review twice (``review`` and ``review-copy``)."""
+    root = Path(tempfile.mkdtemp(prefix="bench-build-all-"))
+    for folder in ("notebooks",):
+        shutil.copytree(ROOT / folder, root / folder)
+    (root / "data").mkdir()
+    shutil.copy(ROOT / "data" / "evidence-levels.yaml", root / "data")
+    shutil.copytree(ROOT / "data" / "quality", root / "data" / "quality")
+    for name in (review, f"{review}-copy"):
+        shutil.copytree(ROOT / "data" / review, root / "data" / name)
+        shutil.copytree(ROOT / "refs" / review, root / "refs" / name)
+    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
+    return root
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--review", default="muscle-spasm")
-    parser.add_argument("--runs", type=int, default=3, help="builds after one warm-up (default 3)")
+    parser.add_argument("--runs", type=int, default=3, help="runs after one --no-pdf warm-up (default 3)")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--skip-all", action="store_true", help="skip the build --all comparison")
     args = parser.parse_args()
-    kernels = [kernel_start_seconds() for _ in range(3)]
-    one_build(args.review)  # warm-up: fills OS caches and font caches, as any second build has
-    runs = [one_build(args.review) for _ in range(args.runs)]
-    median = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-    median["kernel start (alone)"] = statistics.median(kernels)
-    print(f"machine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
-          f"Python {platform.python_version()}")
-    print(f"{'stage':<34} {'median of ' + str(args.runs) + ' warm builds':>26}")
-    for key, value in median.items():
-        print(f"{key:<34} {value:>24.1f} s")
-    ok = median["total (command)"] <= TARGET_WARM_S
-    print(f"warm build {median['total (command)']:.1f} s: target <= {TARGET_WARM_S:.0f} s "
-          f"{'met' if ok else 'MISSED'}")
+    out = Path(tempfile.mkdtemp(prefix="bench-floor-"))
+    print(f"machine: {os.cpu_count()} CPUs, {platform.machine()}, Python "
+          f"{platform.python_version()}, {sys.prefix}; load {load()}", flush=True)
+    build(args.review, "--no-pdf")  # warm-up: OS and bytecode caches, as any second build has
+    runs: dict[str, list[dict]] = {k: [] for k in ("build", "floor", "build --no-pdf",
+                                                    "floor --no-pdf")}
+    for i in range(args.runs):
+        runs["build"].append(build(args.review))
+        runs["floor"].append(floor(args.review, out))
+        runs["build --no-pdf"].append(build(args.review, "--no-pdf"))
+        runs["floor --no-pdf"].append(floor(args.review, out, "--no-pdf"))
+        print(f"run {i + 1}: " + "; ".join(f"{k} cpu {v[-1]['cpu_s']:.1f} s wall {v[-1]['wall_s']:.1f} s"
+                                            for k, v in runs.items()) + f" [load {load()}]",
+              flush=True)
+    if not args.skip_all:
+        root = two_review_project(args.review)
+        try:
+            build("", "--all", "--no-pdf", root=root)  # warm-up of the scratch project
+            for _ in range(args.runs):
+                serial = [build(n, "--no-pdf", root=root) for n in (args.review, f"{args.review}-copy")]
+                runs.setdefault("serial (2 reviews, --no-pdf)", []).append(
+                    {"wall_s": sum(s["wall_s"] for s in serial),
+                     "cpu_s": sum(s["cpu_s"] for s in serial),
+                     "peak_rss_mib": max(s["peak_rss_mib"] for s in serial), "load": load()})
+                runs.setdefault("build --all --no-pdf (2 reviews)", []).append(
+                    build("", "--all", "--no-pdf", root=root))
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)
+    median = {k: {m: statistics.median(r[m] for r in v) for m in ("wall_s", "cpu_s", "peak_rss_mib")}
+              for k, v in runs.items()}
+    print(f"{'process':<34} {'cpu (median)':>13} {'wall (median)':>14} {'peak RSS':>9}")
+    for key, m in median.items():
+        print(f"{key:<34} {m['cpu_s']:>11.1f} s {m['wall_s']:>12.1f} s {m['peak_rss_mib']:>5.0f} MiB")
+    failures = []
+
+    def verdict(name: str, ok: bool, text: str) -> None:
+        print(f"target {name}: {text}: {'holds' if ok else 'FAILS'}")
+        if not ok:
+            failures.append(name)
+
+    for kind in ("", " --no-pdf"):
+        b, f = median[f"build{kind}"], median[f"floor{kind}"]
+        ratio = b["cpu_s"] / f["cpu_s"]
+        verdict(f"build{kind}", ratio <= MAX_FLOOR_RATIO,
+                f"cpu {b['cpu_s']:.1f} s vs one-process floor {f['cpu_s']:.1f} s = {ratio:.2f}x "
+                f"(<= {MAX_FLOOR_RATIO}x; wall {b['wall_s']:.1f} s vs {f['wall_s']:.1f} s)")
+    if not args.skip_all:
+        s, a = median["serial (2 reviews, --no-pdf)"], median["build --all --no-pdf (2 reviews)"]
+        speedup = s["wall_s"] / a["wall_s"]
+        verdict("build --all", speedup >= MIN_ALL_SPEEDUP,
+                f"wall {a['wall_s']:.1f} s vs serial {s['wall_s']:.1f} s = {speedup:.2f}x "
+                f"(>= {MIN_ALL_SPEEDUP}x)")
+    print(f"load at the end: {load()}")
     if args.json:
-        args.json.write_text(json.dumps({"runs": runs, "median": median,
-                                         "kernel_starts": kernels}, indent=2) + "\n")
-    return 0 if ok else 1
+        args.json.write_text(json.dumps({"runs": runs, "median": median, "failures": failures},
+                                        indent=2) + "\n")
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

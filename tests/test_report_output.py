@@ -297,3 +297,9 @@ def test_build_writes_every_export(built_report):
         cited = {row["id"] for row in csv.DictReader(fh) if row["verdict"] not in ("", "uncited")}
     assert all(r["@type"] == "ClaimReview" for r in reviews)
     assert {r["url"].rsplit("#claim-", 1)[1] for r in reviews} == cited
+
+
+def test_build_executes_only_the_report_notebook(built_report):
+    """01 and 02 are nobody's output: a build runs notebook 03 alone (the suite runs 01/02 in nbval)."""
+    executed = sorted(p.name for p in (built_report.root / "reports" / REVIEW / "notebooks").glob("*.ipynb"))
+    assert executed == ["03-report.ipynb"]

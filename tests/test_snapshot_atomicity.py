@@ -35,13 +35,13 @@ def pause(step):
         time.sleep(60)
 
 written = []
-original_write = snapshot._write_durably
+original_write = snapshot._write_work
 def write_then_maybe_pause(path, data):
     original_write(path, data)
     written.append(path)
     if len(written) == 3:
         pause("mid-write")
-snapshot._write_durably = write_then_maybe_pause
+snapshot._write_work = write_then_maybe_pause
 
 original_swap = snapshot._swap_in
 def swap_then_maybe_pause(staging, target):

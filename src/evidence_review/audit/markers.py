@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from evidence_review.audit.findings import Finding
 from evidence_review.core.markers import expand
 
@@ -19,22 +21,23 @@ def check_markers(markers_in_text: list[str], ref_numbers: list[str]) -> list[Fi
     ref_numbers : list of str
         The numbers of the reference list in list order.
     """
-    cited = [n for m in markers_in_text for n in expand(m)]
+    cited = dict.fromkeys(n for m in markers_in_text for n in expand(m))  # text order, once each
     listed = set(ref_numbers)
     findings = [Finding("marker", "major", f"[{n}]", None,
                         f"The text cites [{n}] but the list has no reference {n}.")
-                for n in dict.fromkeys(cited) if n not in listed]
+                for n in cited if n not in listed]
     findings += [Finding("marker", "minor", None, f"[{n}]",
                          f"Reference [{n}] is in the list but never cited in the text.")
-                 for n in dict.fromkeys(ref_numbers) if n not in set(cited)]
+                 for n in dict.fromkeys(ref_numbers) if n not in cited]
+    counts = Counter(ref_numbers)
     findings += [Finding("marker", "minor", None, f"[{n}]",
                          f"The reference list has number {n} more than once.")
-                 for n in sorted({n for n in ref_numbers if ref_numbers.count(n) > 1}, key=str)]
-    numeric = sorted(int(n) for n in listed if n.isdigit())
+                 for n in sorted((n for n, k in counts.items() if k > 1), key=str)]
+    numeric = {int(n) for n in listed if n.isdigit()}
     if numeric:
         findings += [Finding("marker", "minor", None, None,
                              f"The reference list skips number {n}.")
-                     for n in range(1, numeric[-1]) if n not in numeric]
+                     for n in range(1, max(numeric)) if n not in numeric]
     return findings
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import bibtexparser
+from bibtexparser.middlewares import default_unparse_stack
 from bibtexparser.model import Entry, Field
 
 from evidence_review.core.errors import InputError, Problem
@@ -53,10 +54,21 @@ def to_entry(ref: CitedReference) -> Entry:
     return Entry(entry_type, f"ref{ref.number}", fields)
 
 
+def write_library(library: bibtexparser.Library) -> str:
+    """The text of a library built by the caller for this one write.
+
+    bibtexparser's default unparse stack deep-copies every block before adding braces (2.26 M
+    ``deepcopy`` calls for 5,000 references); a library nobody reads afterwards can be enclosed in
+    place, which writes the same text.
+    """
+    return bibtexparser.write_string(
+        library, unparse_stack=default_unparse_stack(allow_inplace_modification=True))
+
+
 def cited_text(refs: list[CitedReference], review: str) -> str:
     """The reference list as cited, as the text of cited.bib (deterministic)."""
     library = bibtexparser.Library([to_entry(r) for r in refs])
-    return HEADER.format(review=review) + bibtexparser.write_string(library)
+    return HEADER.format(review=review) + write_library(library)
 
 
 def write_cited(refs: list[CitedReference], path: Path, review: str) -> None:

@@ -56,6 +56,9 @@ class _TextOnly(HTMLParser):
             self.parts.append(" ")
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def strip_jats(text: str | None) -> str | None:
     """The plain text of a JATS/HTML fragment: tags removed, entities decoded, spaces collapsed.
 
@@ -67,10 +70,12 @@ def strip_jats(text: str | None) -> str | None:
     """
     if text is None:
         return None
+    if "<" not in text and "&" not in text:  # most titles: no markup, nothing to parse
+        return _SPACES.sub(" ", text).strip()
     parser = _TextOnly()
     parser.feed(f"<div>{text}</div>")
     parser.close()
-    return re.sub(r"\s+", " ", "".join(parser.parts)).strip()
+    return _SPACES.sub(" ", "".join(parser.parts)).strip()
 
 
 def split_particle(family: str) -> tuple[str | None, str]:

@@ -9,6 +9,7 @@ record it resolves to matches the cited authors, year and title.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import unquote
 
 # Crossref's recommended pattern for modern DOIs (case-insensitive).
@@ -53,6 +54,7 @@ def _strip_trailing(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=1 << 16)  # a pure function of a string, asked ~10 times per reference
 def normalise(raw: str) -> str:
     """The canonical form of a printed DOI: no resolver prefix, decoded, trimmed, lower-case.
 

@@ -95,7 +95,8 @@ def fetch(review: Review, *, refresh: bool = False, base_url: str | None = None,
         review.snapshot_dir, works, references, provenance="crossref-api",
         retrieved=dt.datetime.now(dt.UTC).date().isoformat(), base_url=client.base_url,
         client=_client_label(), mailto_used=bool(client.mailto), review=review.name,
-        note="Live Crossref answers; volatile fields (indexed, deposited, counts, score) dropped.")
+        note="Live Crossref answers; volatile fields (indexed, deposited, counts, score) dropped.",
+        previous=previous)
     _say(progress, f"Wrote {review.rel(review.snapshot_dir)}/ ({len(snapshot.works())} records)")
     if europepmc:
         epmc = europepmc_client or EuropePMCClient(

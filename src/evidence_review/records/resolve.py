@@ -15,7 +15,7 @@ client object passed in.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
 from evidence_review.core.textmatch import family_matches, record_family, title_similarity
@@ -56,13 +56,28 @@ class Resolution:
 
     def to_dict(self) -> dict:
         """The snapshot ``references`` entry (the record itself is stored separately)."""
-        out = asdict(self)
-        out.pop("message")
-        return out
+        # not dataclasses.asdict: it would deep-copy the whole record only to drop it
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "message"}
+
+
+# A record is scored against its reference up to five times (accept, score, agreement, describe,
+# the stored score). During one resolve_references run its CSL form and the parts are computed once,
+# keyed by the identity of the objects (the memo keeps them alive, so an id is not reused meanwhile);
+# outside a run nothing is kept.
+_memo: dict | None = None
+
+
+def _csl(message: dict) -> dict:
+    if _memo is None:
+        return from_crossref(message)
+    hit = _memo.get(id(message))
+    if hit is None:
+        hit = _memo[id(message)] = (message, from_crossref(message))
+    return hit[1]
 
 
 def _years(message: dict) -> set[int]:
-    csl = from_crossref(message)
+    csl = _csl(message)
     return {d["date-parts"][0][0] for k in ("issued", "published-print", "published-online")
             if (d := csl.get(k)) and d["date-parts"][0]}
 
@@ -73,7 +88,17 @@ def _cited_families(cited: CitedReference) -> list[str]:
 
 def _parts(cited: CitedReference, message: dict) -> tuple[float, float, float]:
     """(title, authors, year) agreement, each in [0, 1]."""
-    csl = from_crossref(message)
+    if _memo is None:
+        return _compute_parts(cited, message)
+    key = (id(cited), id(message))
+    hit = _memo.get(key)
+    if hit is None:
+        hit = _memo[key] = (cited, message, _compute_parts(cited, message))
+    return hit[2]
+
+
+def _compute_parts(cited: CitedReference, message: dict) -> tuple[float, float, float]:
+    csl = _csl(message)
     title = title_similarity(cited.title, csl.get("title"), csl.get("title-short"))
     record = [record_family(a) for a in csl.get("author", [])]
     families = _cited_families(cited)
@@ -123,7 +148,7 @@ def _agreement(cited: CitedReference, message: dict) -> str:
 
 
 def _describe(message: dict) -> str:
-    csl = from_crossref(message)
+    csl = _csl(message)
     first = (csl.get("author") or [{}])[0]
     who = first.get("family") or first.get("literal") or "no author"
     return f"'{csl.get('title', 'untitled')}' ({who})"
@@ -175,8 +200,13 @@ def resolve_references(cited_refs: list[CitedReference], client: WorksClient,
     printed = {r.number: normalise(r.doi_printed) for r in cited_refs if r.doi_printed}
     valid = sorted({d for d in printed.values() if is_valid(d)})
     outcomes = client.get_works(valid) if valid else {}
-    return {r.number: _resolve_one(r, printed.get(r.number), outcomes, client, threshold)
-            for r in cited_refs}
+    global _memo
+    _memo = {}
+    try:
+        return {r.number: _resolve_one(r, printed.get(r.number), outcomes, client, threshold)
+                for r in cited_refs}
+    finally:
+        _memo = None
 
 
 def _resolve_one(cited: CitedReference, doi: str | None, outcomes: dict, client: WorksClient,

@@ -23,6 +23,7 @@ from evidence_review.audit.corrected import corrected_reference
 from evidence_review.core.errors import InputError, Problem
 from evidence_review.core.pages import page_range
 from evidence_review.core.vocab import UNREVIEWED
+from evidence_review.intake.citedbib import write_library
 from evidence_review.intake.references import CitedReference
 from evidence_review.records.csl import parse_printed_date
 from evidence_review.records.doi import normalise
@@ -130,7 +131,7 @@ def to_bibtex(refs: list[CitedReference], review: str, ids: dict[str, dict] | No
     """
     ids = ids or {}
     library = bibtexparser.Library([bibtex_entry(r, ids.get(r.number)) for r in refs])
-    return BIB_HEADER.format(review=review) + bibtexparser.write_string(library)
+    return BIB_HEADER.format(review=review) + write_library(library)
 
 
 # --- RIS ------------------------------------------------------------------------------------------------
