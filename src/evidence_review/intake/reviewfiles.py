@@ -16,6 +16,7 @@ from typing import Any
 from evidence_review.core.datafile import read_yaml_lines
 from evidence_review.core.errors import InputError, Problem
 from evidence_review.core.paths import Review
+from evidence_review.core.safety import csv_row
 from evidence_review.core.schemas import ReviewFile, shape_problems
 from evidence_review.intake import article as article_mod
 from evidence_review.intake import reflist
@@ -110,5 +111,5 @@ def candidates_csv(candidates: list[article_mod.Candidate]) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CANDIDATE_COLUMNS)
     for c in candidates:
-        writer.writerow([c.id, c.section, ";".join(c.markers), str(c.is_item).lower(), c.text])
+        writer.writerow(csv_row([c.id, c.section, ";".join(c.markers), str(c.is_item).lower(), c.text]))
     return buf.getvalue()
