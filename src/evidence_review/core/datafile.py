@@ -27,12 +27,14 @@ class SafeLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed in review files: write the value out",
+                None, None, "aliases (*name) and anchors (&name) are not allowed in review files: "
+                "write the value out",
                 event.start_mark)
         event = self.peek_event()
         if getattr(event, "anchor", None) is not None:
             raise yaml.composer.ComposerError(
-                None, None, "anchors (&name) are not allowed in review files: write the value out",
+                None, None, "anchors (&name) and aliases (*name) are not allowed in review files: "
+                "write the value out",
                 event.start_mark)
         return super().compose_node(parent, index)
 
