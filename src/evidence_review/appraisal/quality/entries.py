@@ -16,6 +16,7 @@ from evidence_review.appraisal.quality.jama import CRITERIA
 from evidence_review.appraisal.quality.readability import TARGET_GRADE
 from evidence_review.core.datafile import read_yaml, read_yaml_lines
 from evidence_review.core.errors import InputError, Problem
+from evidence_review.core.schemas import QualityFile, shape_problems
 
 TOP_KEYS = ("jama", "discern", "currency", "readability")
 JAMA_KEYS = ("met", "reason")
@@ -56,6 +57,9 @@ def validate_quality(path: Path | str, discern_path: Path | str | None = None) -
         return exc.problems
     if not isinstance(data, dict):
         return [Problem(name, "expected a mapping with keys: " + ", ".join(TOP_KEYS), row=1)]
+    shape = shape_problems(QualityFile, data, name, lines)
+    if shape:  # a block of the wrong type: the per-criterion rules below would only repeat it
+        return shape
     questions = load_discern(discern_path or default_discern_path(path)).question_ids
     check = _Checker(name, lines)
     check.unknown_keys(data, (), TOP_KEYS)
