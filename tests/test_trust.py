@@ -98,6 +98,8 @@ def env() -> dict:
 
 
 def run(root, *args, timeout=180):
+    if args[:1] == ("fetch",) and "--reconstruct" not in args:
+        args = (*args, "--no-europepmc")  # these cases are about Crossref; Europe PMC is not served
     return subprocess.run([sys.executable, "-m", "evidence_review", *args, "--root", str(root)],
                           capture_output=True, text=True, timeout=timeout, env=env())
 

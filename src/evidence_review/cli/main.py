@@ -58,7 +58,7 @@ def _crossref_opts(p: argparse.ArgumentParser) -> None:
 def _europepmc_opts(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-europepmc", action="store_true",
                    help="do not ask Europe PMC for PMIDs, abstracts and open full texts")
-    p.add_argument("--europepmc-url", default=None,
+    p.add_argument("--europepmc-url", default=None, type=_checked(base_url_problem),
                    help="Europe PMC REST base URL (else $EUROPEPMC_BASE_URL, else "
                         "https://www.ebi.ac.uk/europepmc/webservices/rest)")
 

@@ -134,7 +134,8 @@ def fetch_europepmc(review: Review, snapshot: Snapshot, client: EuropePMCClient,
     if not refs_by_doi:
         _say(progress, "Europe PMC: no resolved DOI to look up.")
         return None
-    _say(progress, f"Looking up {len(refs_by_doi)} DOI(s) in Europe PMC at {client.base_url}")
+    _say(progress, f"Looking up {len(refs_by_doi)} DOI(s) in Europe PMC at "
+                   f"{strip_credentials(client.base_url)}")
     client.start_run()
     raw: dict[str, bytes] = {}
     outcomes = client.lookup_dois(refs_by_doi, refresh=refresh, raw=raw)
@@ -198,8 +199,9 @@ def fetch_europepmc(review: Review, snapshot: Snapshot, client: EuropePMCClient,
                                 bool(facts.get("open_access")), facts.get("pmid"), pmcid)
     written = write_source_texts(
         review.europepmc_dir, sources, texts, raw,
-        retrieved=dt.datetime.now(dt.UTC).date().isoformat(), base_url=client.base_url,
-        client=europepmc_client_string(), email_used=bool(client.email),
+        retrieved=dt.datetime.now(dt.UTC).date().isoformat(),
+        base_url=strip_credentials(client.base_url), client=europepmc_client_string(),
+        email_used=bool(client.email),
         note="Live Europe PMC answers (search resultType=core, fullTextXML for open access).")
     counts = {s: sum(e["status"] == s for e in sources.values())
               for s in ("found", "not-in-europepmc", "error")}
