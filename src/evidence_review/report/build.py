@@ -90,6 +90,9 @@ def execute_notebooks(review: Review, out_dir: Path, names: list[str] = NOTEBOOK
             kept = _keep_failed(dst, review.reports_dir / "notebooks" / f"{name}.failed.ipynb")
             raise BuildError(f"notebook {name} failed in cell {exc.exec_count}: {exc.ename}: "
                              f"{exc.evalue} (the executed copy is {review.rel(kept)})") from None
+        except RuntimeError as exc:  # jupyter_client: the kernel died or never answered
+            raise BuildError(f"notebook {name}: its kernel could not start ({exc}); run the build "
+                             "again") from None
         timings[f"notebook {name}"] = time.perf_counter() - start
         _say(progress, f"  executed {name} in {timings[f'notebook {name}']:.1f} s")
         return dst
