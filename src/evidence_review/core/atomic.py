@@ -10,16 +10,6 @@ from pathlib import Path
 from evidence_review.core.errors import InputError, Problem
 
 
-def _default_mode() -> int:
-    """What ``open(path, "w")`` would give a new file: 0o666 less the process umask."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-_NEW_FILE_MODE = _default_mode()
-
-
 def write_bytes(path: Path | str, data: bytes, *, fsync: bool = False) -> Path:
     """Write ``data`` to ``path`` atomically; a failure is one :class:`InputError` naming the path.
 
@@ -42,8 +32,6 @@ def write_bytes(path: Path | str, data: bytes, *, fsync: bool = False) -> Path:
             if fsync:
                 handle.flush()
                 os.fsync(handle.fileno())
-        # mkstemp makes the file private (0600); keep the mode the file had, or a new file's usual one
-        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else _NEW_FILE_MODE)
         os.replace(tmp, path)
         tmp = None
     except OSError as exc:
