@@ -99,7 +99,8 @@ def test_warm_cache_makes_no_request(standin, make_client, tmp_path):
     assert all(o.from_cache for o in warm.values())
     assert {d: (o.status, o.message, o.agency) for d, o in warm.items()} == \
         {d: (o.status, o.message, o.agency) for d, o in cold.items()}
-    assert (tmp_path / "10.5555_sample.13799.json").is_file()
+    assert (warm_client.cache_root / "10.5555_sample.13799.json").is_file()
+    assert warm_client.cache_root.parent == tmp_path  # one folder per server under the cache
 
 
 def test_refresh_asks_again(standin, make_client, tmp_path):
@@ -111,8 +112,9 @@ def test_refresh_asks_again(standin, make_client, tmp_path):
 
 
 def test_unreadable_cache_entry_is_asked_again(standin, make_client, tmp_path):
-    make_client(cache_dir=tmp_path).get_work("10.5555/sample.13799")
-    (tmp_path / "10.5555_sample.13799.json").write_text("{not json")
+    client = make_client(cache_dir=tmp_path)
+    client.get_work("10.5555/sample.13799")
+    (client.cache_root / "10.5555_sample.13799.json").write_text("{not json")
     standin.clear()
     assert make_client(cache_dir=tmp_path).get_work("10.5555/sample.13799").status == "ok"
     assert standin.counts == {"work": 1}
@@ -166,7 +168,7 @@ def test_plus_token_is_only_a_header(standin, make_client, monkeypatch, caplog, 
     assert all(token not in r.target and token not in r.user_agent for r in seen)
     assert token not in repr(client) and token not in str(vars(client))
     assert token not in caplog.text
-    assert not any(token in p.read_text() for p in tmp_path.iterdir())
+    assert not any(token in p.read_text() for p in tmp_path.rglob("*") if p.is_file())
     monkeypatch.setenv("CROSSREF_PLUS_TOKEN", token)
     assert make_client().uses_plus_token
 

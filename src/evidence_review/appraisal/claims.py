@@ -16,7 +16,10 @@ from pathlib import Path
 import pandas as pd
 
 from evidence_review.core import atomic
+from evidence_review.core.datafile import read_bytes_capped
 from evidence_review.core.errors import InputError, Problem
+from evidence_review.core.safety import csv_row
+from evidence_review.core.safety import csv_text as cell_text
 from evidence_review.core.vocab import BASES, UNREVIEWED, VERDICTS
 from evidence_review.core.vocab import VERDICT_SEVERITY as SEVERITY  # noqa: F401 - older name
 
@@ -51,8 +54,10 @@ def scaffold(candidates) -> str:
     for i, c in enumerate(candidates, start=1):
         refs = ";".join(dict.fromkeys(c.markers))
         # verdict and needs_citation stay empty: the row is unreviewed until the reviewer fills them
-        writer.writerow([f"C{i:02d}", c.section, c.id, c.text, c.text, refs,
-                         "sentence" if refs else "", "", "", "", "none", "", "", "false", "", "", ""])
+        # (cells a spreadsheet would run as a formula get an apostrophe; read_rows removes it)
+        writer.writerow(csv_row([f"C{i:02d}", c.section, c.id, c.text, c.text, refs,
+                                 "sentence" if refs else "", "", "", "", "none", "", "", "false", "",
+                                 "", ""]))
     return buf.getvalue()
 
 
@@ -62,7 +67,7 @@ def read_rows(path: Path, label: str | None = None) -> tuple[list[str], list[dic
     if not path.is_file():
         raise InputError(Problem(file=label, message="claims table not found (run `evidence-review "
                                                      "fetch` once to scaffold it)"))
-    raw = path.read_bytes()
+    raw = read_bytes_capped(path, label)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -75,14 +80,30 @@ def read_rows(path: Path, label: str | None = None) -> tuple[list[str], list[dic
     try:
         rows = list(reader)
     except csv.Error as exc:
+        said = str(exc)
+        if "field larger than field limit" in said:
+            said = (f"a cell is longer than {csv.field_size_limit():,} characters (a claim's text "
+                    "is a sentence or two)")
+        elif "unexpected end of data" in said:
+            said += " (an unclosed quote?)"
         raise InputError(Problem(file=label, row=reader.line_num,
-                                 message=f"CSV syntax error: {exc} (an unclosed quote?)")) from None
+                                 message=f"CSV syntax error: {said}")) from None
     header = [h.strip() for h in rows[0]]
+    first: dict[str, int] = {}
+    doubled = []
+    for i, name in enumerate(header, start=1):
+        if name in first:
+            doubled.append(Problem(file=label, row=1, field=name or "-",
+                                   message=f"duplicate column {name!r} (columns {first[name]} and {i}): "
+                                           "keep one"))
+        first.setdefault(name, i)
+    if doubled:
+        raise InputError(doubled)
     records = []
     for line_no, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
-        record = {h: (row[i] if i < len(row) else "") for i, h in enumerate(header)}
+        record = {h: (cell_text(row[i]) if i < len(row) else "") for i, h in enumerate(header)}
         record["_row"] = str(line_no)
         record["_extra"] = str(max(0, len(row) - len(header)))
         records.append(record)
@@ -220,9 +241,9 @@ def csv_text(header: list[str], records: list[dict[str, str]]) -> str:
     """
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(header)
-    for rec in records:
-        writer.writerow([rec.get(col, "") for col in header])
+    writer.writerow(csv_row(header))
+    for rec in records:  # a cell a spreadsheet would run gets an apostrophe; read_rows removes it
+        writer.writerow(csv_row([rec.get(col, "") for col in header]))
     return buf.getvalue()
 
 

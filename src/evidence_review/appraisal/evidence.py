@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evidence_review.core.datafile import read_yaml
+from evidence_review.core.datafile import read_yaml_lines
 from evidence_review.core.errors import InputError, Problem
+from evidence_review.core.schemas import SchemeFile, SourcesFile, shape_problems
 from evidence_review.core.vocab import SUPPORTING
 
 
@@ -59,8 +60,11 @@ class Source:
 
 
 def load_scheme(path: Path, label: str = "data/evidence-levels.yaml") -> Scheme:
-    raw = read_yaml(path, label) or {}
-    problems: list[Problem] = []
+    raw, lines = read_yaml_lines(path, label)
+    raw = {} if raw is None else raw
+    problems = shape_problems(SchemeFile, raw, label, lines)
+    if problems:
+        raise InputError(problems)
     levels = {}
     for item in raw.get("levels") or []:
         levels[str(item.get("level"))] = item
@@ -139,9 +143,12 @@ def load_sources(path: Path, scheme: Scheme, ref_numbers: set[str], label: str =
     """
     if allow_pending and not path.is_file():
         return {r: _pending(r) for r in ref_numbers}
-    raw = read_yaml(path, label) or {}
+    raw, lines = read_yaml_lines(path, label)
+    raw = {} if raw is None else raw
+    problems = shape_problems(SourcesFile, raw, label, lines)
+    if problems:
+        raise InputError(problems)
     entries = raw.get("references") or {}
-    problems: list[Problem] = []
     out: dict[str, Source] = {}
     for ref, item in entries.items():
         ref = str(ref)

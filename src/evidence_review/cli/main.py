@@ -12,6 +12,7 @@ from pathlib import Path
 
 from evidence_review import __version__
 from evidence_review.core.errors import EvidenceReviewError, InputError, Problem, SnapshotError
+from evidence_review.core.safety import base_url_problem, mailto_problem
 from evidence_review.site.questions import QUESTIONS as SITE_QUESTIONS
 
 FORMATS = ("table", "json", "csv")
@@ -36,17 +37,28 @@ def _common(p: argparse.ArgumentParser, review: bool = True) -> None:
                             "[tool.evidence-review] default-review in pyproject.toml)")
 
 
+def _checked(problem):
+    """An argparse ``type`` that refuses a value ``problem`` finds fault with (exit 2, option named)."""
+    def check(value: str) -> str:
+        why = problem(value)
+        if why:
+            raise argparse.ArgumentTypeError(why)
+        return value
+    return check
+
+
 def _crossref_opts(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--base-url", default=None,
-                   help="Crossref API base URL (else $CROSSREF_BASE_URL, else the public API)")
-    p.add_argument("--mailto", default=None,
+    p.add_argument("--base-url", default=None, type=_checked(base_url_problem),
+                   help="Crossref API base URL, http(s) only (else $CROSSREF_BASE_URL, else the "
+                        "public API)")
+    p.add_argument("--mailto", default=None, type=_checked(mailto_problem),
                    help="contact e-mail for Crossref's polite pool (else $CROSSREF_MAILTO)")
 
 
 def _europepmc_opts(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-europepmc", action="store_true",
                    help="do not ask Europe PMC for PMIDs, abstracts and open full texts")
-    p.add_argument("--europepmc-url", default=None,
+    p.add_argument("--europepmc-url", default=None, type=_checked(base_url_problem),
                    help="Europe PMC REST base URL (else $EUROPEPMC_BASE_URL, else "
                         "https://www.ebi.ac.uk/europepmc/webservices/rest)")
 
@@ -172,11 +184,18 @@ def _print_problems(problems: list[Problem]) -> None:
         print(f"error: {problem}", file=sys.stderr)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
-    from evidence_review.cli import commands  # after parsing: --help need not load pandas
+def _os_problem(exc: OSError) -> str:
+    """One line for a file-system failure: the path, then what went wrong."""
+    where = exc.filename or "-"
+    return f"{where}: {exc.strerror or exc}"
 
+
+def main(argv: list[str] | None = None) -> int:
+    args = None
     try:
+        args = make_parser().parse_args(argv)
+        from evidence_review.cli import commands  # after parsing: --help need not load pandas
+
         return getattr(commands, f"cmd_{args.command.replace('-', '_')}")(args)
     except InputError as exc:
         _print_problems(exc.problems)
@@ -187,6 +206,12 @@ def main(argv: list[str] | None = None) -> int:
     except EvidenceReviewError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # a read-only folder, a full disk, a size limit: name the path
+        print(f"error: {_os_problem(exc)}", file=sys.stderr)
+        return 1 if getattr(args, "command", None) == "build" else 2
+    except MemoryError:
+        print("error: out of memory (an input far larger than a review's files?)", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

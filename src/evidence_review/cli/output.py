@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
+from evidence_review.core.safety import csv_cell, csv_row
+
 
 def emit(data, fmt: str, frame=None, out=None) -> None:
     """Print a result as JSON, CSV or a plain-text table."""
@@ -12,8 +14,10 @@ def emit(data, fmt: str, frame=None, out=None) -> None:
     if fmt == "json":
         json.dump(data, out, indent=2, ensure_ascii=False)
         out.write("\n")
-    elif fmt == "csv":
-        frame.to_csv(out, index=False, lineterminator="\n")
+    elif fmt == "csv":  # cells a spreadsheet would execute (=, +, -, @ ...) get an apostrophe
+        safe = frame.map(csv_cell) if len(frame) else frame.copy()
+        safe.columns = csv_row(safe.columns)
+        safe.to_csv(out, index=False, lineterminator="\n")
     else:
         out.write(text_table(frame))
 

@@ -43,7 +43,8 @@ class Review:
         if name is None:
             name = default_review(root)
         if not isinstance(name, str) or not _NAME.match(name):
-            raise InputError(Problem(file=str(name), field="review",
+            shown = name if isinstance(name, str) and name.isprintable() else repr(name)
+            raise InputError(Problem(file=shown, field="review",
                                      message="a review name uses lower-case letters, digits, '-', "
                                              "'.' and '_' only"))
         review = cls(name=name, root=root)

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evidence_review.core.datafile import read_yaml
+from evidence_review.core.datafile import read_yaml_lines
 from evidence_review.core.errors import InputError, Problem
 from evidence_review.core.paths import Review
+from evidence_review.core.safety import csv_row
+from evidence_review.core.schemas import ReviewFile, shape_problems
 from evidence_review.intake import article as article_mod
 from evidence_review.intake import reflist
 from evidence_review.intake.references import CitedReference
@@ -54,9 +56,16 @@ def load_meta(review: Review) -> ReviewMeta:
     path = review.review_meta
     raw: dict[str, Any] = {}
     if path.is_file():
-        raw = read_yaml(path, review.rel(path)) or {}
+        label = review.rel(path)
+        raw, lines = read_yaml_lines(path, label)
+        if raw is None:
+            raise InputError(Problem(file=label, message="the file is empty: it needs at least "
+                                                         "article: and review: blocks"))
         if not isinstance(raw, dict):
-            raise InputError(Problem(file=review.rel(path), message="expected a mapping at top level"))
+            raise InputError(Problem(file=label, message="expected a mapping at top level"))
+        problems = shape_problems(ReviewFile, raw, label, lines)
+        if problems:
+            raise InputError(problems)
     art = raw.get("article") or {}
     rev = raw.get("review") or {}
     title = art.get("title")
@@ -102,5 +111,5 @@ def candidates_csv(candidates: list[article_mod.Candidate]) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CANDIDATE_COLUMNS)
     for c in candidates:
-        writer.writerow([c.id, c.section, ";".join(c.markers), str(c.is_item).lower(), c.text])
+        writer.writerow(csv_row([c.id, c.section, ";".join(c.markers), str(c.is_item).lower(), c.text]))
     return buf.getvalue()

@@ -51,7 +51,10 @@ from tenacity import (
 from tqdm import tqdm
 
 from evidence_review import __version__
-from evidence_review.core.errors import CrossrefError
+from evidence_review.core.atomic import write_text
+from evidence_review.core.errors import CrossrefError, InputError, Problem
+from evidence_review.core.safety import base_url_problem, mailto_problem, strip_credentials
+from evidence_review.core.schemas import work_problem
 from evidence_review.records.doi import is_valid, normalise
 from evidence_review.records.snapshot import safe_name
 
@@ -200,7 +203,9 @@ class CrossrefClient:
         Crossref Metadata Plus token; else ``CROSSREF_PLUS_TOKEN``. Sent only as the
         ``Crossref-Plus-API-Token`` header; never kept on this object, logged or written.
     cache_dir : str or Path, optional
-        Keep each raw answer here (one JSON file per DOI); a DOI found there is not asked again.
+        Keep each raw answer here, in one folder per server (its address without credentials),
+        one JSON file per DOI; a DOI found there is not asked again unless ``refresh`` is given.
+        A cached answer is checked like a fresh one; a bad one is deleted and asked again.
     max_attempts : int
         Attempts per request (1 + retries).
     time_budget : float
@@ -231,10 +236,13 @@ class CrossrefClient:
         self.base_url = (base_url or os.environ.get("CROSSREF_BASE_URL")
                          or DEFAULT_BASE_URL).rstrip("/")
         self.mailto = mailto or os.environ.get("CROSSREF_MAILTO") or None
+        _check_options(self.base_url, self.mailto, from_env=(base_url is None, mailto is None))
+        self.server = strip_credentials(self.base_url)  # what may be written or shown
         token = plus_token or os.environ.get("CROSSREF_PLUS_TOKEN") or None
         self.uses_plus_token = token is not None
         self.timeout = timeout
         self.cache_dir = Path(cache_dir) if cache_dir else None
+        self.cache_root = self.cache_dir / _server_key(self.server) if self.cache_dir else None
         self.max_attempts = max(1, max_attempts)
         self.time_budget = time_budget
         self.error_budget = error_budget
@@ -256,6 +264,7 @@ class CrossrefClient:
         self._router = _Httpx2Router.install()
         self._advertised: tuple[str, str] | None = None
         self._run = {"requests": 0, "errors": 0, "stopped": False}
+        self.cached_dois: set[str] = set()  # DOIs answered from the cache (for the manifest)
         self.stats: dict[str, Any] = {"requests": 0, "retries": 0, "statuses": {}, "429s": 0,
                                       "cache_hits": 0, "errors": 0, "stopped_early": False}
 
@@ -271,7 +280,7 @@ class CrossrefClient:
         self.close()
 
     def __repr__(self) -> str:
-        return (f"CrossrefClient(base_url={self.base_url!r}, mailto={self.mailto!r}, "
+        return (f"CrossrefClient(base_url={self.server!r}, mailto={self.mailto!r}, "
                 f"plus_token={'<set>' if self.uses_plus_token else None}, "
                 f"concurrency={self.concurrency}, rate={self._limiter.rate / RATE_SAFETY:g}/s)")
 
@@ -345,6 +354,7 @@ class CrossrefClient:
         cached = self._cache_get(doi)
         if cached is not None:
             self._bump("cache_hits")
+            self.cached_dois.add(doi)
         return cached
 
     def _resolve(self, todo: list[str], bar: tqdm) -> dict[str, WorkOutcome]:
@@ -492,8 +502,11 @@ class CrossrefClient:
     def _adapt_rate(self, limit: str, interval: str) -> None:
         try:
             rate = float(limit) / _seconds(interval)
-        except (ValueError, ZeroDivisionError):
-            log.debug("Ignoring unreadable rate-limit headers %r / %r", limit, interval)
+        except (ValueError, ZeroDivisionError, OverflowError):
+            rate = float("nan")
+        if not 0 < rate < float("inf"):  # 0, negative, nan or infinite: not a pace to follow
+            log.debug("Ignoring unusable rate-limit headers %r / %r", limit, interval)
+            self._advertised = (limit, interval)
             return
         if self._rate_ceiling:
             rate = min(rate, self._rate_ceiling)
@@ -550,7 +563,7 @@ class CrossrefClient:
 
     # ---- cache --------------------------------------------------------------------------------
     def _cache_path(self, doi: str, suffix: str = ".json") -> Path | None:
-        return self.cache_dir / f"{safe_name(doi)}{suffix}" if self.cache_dir else None
+        return self.cache_root / f"{safe_name(doi)}{suffix}" if self.cache_root else None
 
     def _cache_get(self, doi: str) -> WorkOutcome | None:
         path = self._cache_path(doi)
@@ -563,10 +576,18 @@ class CrossrefClient:
             miss = self._cache_path(doi, ".404.json")
             if miss is not None and miss.exists():
                 entry = json.loads(miss.read_text("utf-8"))
+                if not isinstance(entry.get("reason"), str) or \
+                        not isinstance(entry.get("agency"), str | None):
+                    raise ValueError("not a cached 404 entry")
                 return WorkOutcome(doi, "not-found", None, entry["reason"],
                                    agency=entry.get("agency"), from_cache=True)
-        except (OSError, ValueError, KeyError, CrossrefError) as exc:
-            log.warning("Ignoring unreadable cache entry for %s (%s)", doi, exc)
+        except (OSError, ValueError, KeyError, TypeError, CrossrefError) as exc:
+            log.warning("Ignoring unreadable cache entry for %s (%s); asking again", doi, exc)
+            for stale in (path, self._cache_path(doi, ".404.json")):
+                try:
+                    stale.unlink(missing_ok=True)
+                except OSError:
+                    pass
         return None
 
     def _cache_put(self, doi: str, envelope: dict) -> None:
@@ -606,6 +627,9 @@ def _check_work(body: Any, doi: str) -> dict:
     if not isinstance(message, dict) or normalise(str(message.get("DOI", ""))) != doi:
         got = message.get("DOI") if isinstance(message, dict) else None
         raise _Retryable(f"unexpected answer: a work for {got!r}, not {doi!r}")
+    problem = work_problem(message)
+    if problem:
+        raise _Retryable(f"unexpected answer: the record for {doi} is malformed ({problem})")
     return body
 
 
@@ -614,7 +638,11 @@ def _check_work_list(body: Any) -> list[dict]:
     items = message.get("items") if isinstance(message, dict) else None
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise _Retryable("unexpected answer: a work-list without a list of items")
-    return items
+    kept = [i for i in items if work_problem(i) is None]
+    if len(kept) < len(items):
+        log.warning("Crossref: %d malformed record(s) in a work-list were ignored",
+                    len(items) - len(kept))
+    return kept
 
 
 def _check_batch(body: Any, batch: list[str]) -> dict[str, dict]:
@@ -714,10 +742,37 @@ def _chain(exc: BaseException | None) -> Iterator[BaseException]:
 
 
 def _write_atomic(path: Path, obj: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_text(json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=2) + "\n", "utf-8")
-    os.replace(tmp, path)
+    """Cache one answer; a cache that cannot be written is only a warning (the answer is used)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text(path, json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=2) + "\n")
+    except (OSError, InputError) as exc:
+        log.warning("Could not cache the answer in %s (%s)", path, exc)
+
+
+def _server_key(server: str) -> str:
+    """The cache folder of one server: its address without scheme and credentials, made safe.
+
+    >>> _server_key("https://api.crossref.org")
+    'api.crossref.org'
+    >>> _server_key("http://127.0.0.1:8123/crossref/")
+    '127.0.0.1_8123_crossref'
+    """
+    rest = server.split("://", 1)[-1].rstrip("/")
+    return re.sub(r"[^A-Za-z0-9.-]+", "_", rest).strip("_.") or "server"
+
+
+def _check_options(base_url: str, mailto: str | None, from_env: tuple[bool, bool]) -> None:
+    """Refuse a base URL that is not http(s) or a mailto that is not one address, before asking."""
+    problems = []
+    if (why := base_url_problem(base_url)) is not None:
+        where = "CROSSREF_BASE_URL" if from_env[0] and os.environ.get("CROSSREF_BASE_URL") \
+            else "--base-url"
+        problems.append(Problem(file=where, message=why))
+    if mailto is not None and (why := mailto_problem(mailto)) is not None:
+        problems.append(Problem(file="CROSSREF_MAILTO" if from_env[1] else "--mailto", message=why))
+    if problems:
+        raise InputError(problems)
 
 
 def client_string() -> str:

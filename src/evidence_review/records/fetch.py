@@ -23,6 +23,7 @@ from importlib.metadata import version
 from evidence_review import __version__
 from evidence_review.core.errors import SnapshotError
 from evidence_review.core.paths import Review
+from evidence_review.core.safety import strip_credentials
 from evidence_review.core.vocab import SETTLED as GOOD
 from evidence_review.intake import reviewfiles as review_mod
 from evidence_review.records.crossref import CrossrefClient
@@ -52,11 +53,18 @@ def _say(progress: Callable[[str], None] | None, message: str) -> None:
         progress(message)
 
 
-def _reuse(review: Review, cited, refresh: bool):
-    """Resolutions kept from the current snapshot when not refreshing (no request is made)."""
+def _reuse(review: Review, cited, refresh: bool, server: str | None = None):
+    """Resolutions kept from the current snapshot when not refreshing (no request is made).
+
+    Only a live snapshot from the same server is reused: records reconstructed offline or asked
+    of another server are never committed under this server's address and today's date.
+    """
     if refresh or not (review.snapshot_dir / "manifest.json").is_file():
         return None, {}
     snapshot = Snapshot.load(review.snapshot_dir)
+    if server is not None and (snapshot.provenance != "crossref-api"
+                               or snapshot.manifest.get("base_url") != server):
+        return None, {}
     kept = {n: e for n, e in snapshot.references.items() if e.get("status") in GOOD}
     return snapshot, kept
 
@@ -72,13 +80,14 @@ def fetch(review: Review, *, refresh: bool = False, base_url: str | None = None,
     source texts (:func:`fetch_europepmc`); its failures are reported through ``progress`` only.
     """
     cited = review_mod.cited_references(review)
-    previous, kept = _reuse(review, cited, refresh)
+    client = client or CrossrefClient(base_url=base_url, mailto=mailto,
+                                      cache_dir=review.root / ".cache" / "crossref")
+    server = getattr(client, "server", None) or strip_credentials(client.base_url)
+    previous, kept = _reuse(review, cited, refresh, server)
     todo = [r for r in cited if r.number not in kept]
     _say(progress, f"Resolving {len(todo)} of {len(cited)} reference(s) through Crossref"
                    + (f" ({len(kept)} kept from the snapshot; --refresh asks again)" if kept else ""))
-    client = client or CrossrefClient(base_url=base_url, mailto=mailto,
-                                      cache_dir=review.root / ".cache" / "crossref")
-    resolutions = resolve_references(todo, client) if todo else {}
+    resolutions = resolve_references(todo, client, refresh=refresh) if todo else {}
     works = records(resolutions)
     references = {n: r.to_dict() for n, r in resolutions.items()}
     for number, entry in kept.items():
@@ -93,10 +102,12 @@ def fetch(review: Review, *, refresh: bool = False, base_url: str | None = None,
                           not in ("matched",) else ""))
     snapshot = write_snapshot(
         review.snapshot_dir, works, references, provenance="crossref-api",
-        retrieved=dt.datetime.now(dt.UTC).date().isoformat(), base_url=client.base_url,
+        retrieved=dt.datetime.now(dt.UTC).date().isoformat(), base_url=server,
         client=_client_label(), mailto_used=bool(client.mailto), review=review.name,
         note="Live Crossref answers; volatile fields (indexed, deposited, counts, score) dropped.",
-        previous=previous)
+        previous=previous,
+        from_cache=sorted(set(getattr(client, "cached_dois", ())) & set(works)
+                          - {e["doi"] for e in kept.values() if e.get("doi")}))
     _say(progress, f"Wrote {review.rel(review.snapshot_dir)}/ ({len(snapshot.works())} records)")
     if europepmc:
         epmc = europepmc_client or EuropePMCClient(
@@ -124,7 +135,8 @@ def fetch_europepmc(review: Review, snapshot: Snapshot, client: EuropePMCClient,
     if not refs_by_doi:
         _say(progress, "Europe PMC: no resolved DOI to look up.")
         return None
-    _say(progress, f"Looking up {len(refs_by_doi)} DOI(s) in Europe PMC at {client.base_url}")
+    _say(progress, f"Looking up {len(refs_by_doi)} DOI(s) in Europe PMC at "
+                   f"{strip_credentials(client.base_url)}")
     client.start_run()
     raw: dict[str, bytes] = {}
     outcomes = client.lookup_dois(refs_by_doi, refresh=refresh, raw=raw)
@@ -188,8 +200,9 @@ def fetch_europepmc(review: Review, snapshot: Snapshot, client: EuropePMCClient,
                                 bool(facts.get("open_access")), facts.get("pmid"), pmcid)
     written = write_source_texts(
         review.europepmc_dir, sources, texts, raw,
-        retrieved=dt.datetime.now(dt.UTC).date().isoformat(), base_url=client.base_url,
-        client=europepmc_client_string(), email_used=bool(client.email),
+        retrieved=dt.datetime.now(dt.UTC).date().isoformat(),
+        base_url=strip_credentials(client.base_url), client=europepmc_client_string(),
+        email_used=bool(client.email),
         note="Live Europe PMC answers (search resultType=core, fullTextXML for open access).")
     counts = {s: sum(e["status"] == s for e in sources.values())
               for s in ("found", "not-in-europepmc", "error")}

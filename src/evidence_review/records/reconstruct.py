@@ -11,11 +11,13 @@ resolver and snapshot writer as a live fetch produce the snapshot, marked ``reco
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any
 
-from evidence_review.core.datafile import read_yaml
+from evidence_review.core.datafile import read_yaml_lines
 from evidence_review.core.errors import InputError, Problem
+from evidence_review.core.schemas import RecordFactsFile, shape_problems
 from evidence_review.records.doi import is_valid, normalise
 
 # Fields a confirmed record may hold; anything else (counts, licences...) must not be guessed.
@@ -45,12 +47,23 @@ def complete(message: dict[str, Any]) -> dict[str, Any]:
     return msg
 
 
+def _numbered(problem: Problem) -> Problem:
+    """``works.0.message.title`` as ``works[1].message.title`` (entries counted from 1)."""
+    field = re.sub(r"^works\.(\d+)", lambda m: f"works[{int(m.group(1)) + 1}]", problem.field or "")
+    return Problem(problem.file, problem.message, row=problem.row, field=field or None)
+
+
 def load_facts(path: Path, label: str | None = None) -> tuple[list[dict], dict[str, dict]]:
     """Read record-facts.yaml: the completed work messages and the non-Crossref references."""
     label = label or str(path)
-    raw = read_yaml(path, label, missing="record facts not found: the offline snapshot is rebuilt "
-                                         "from this file") or {}
-    problems: list[Problem] = []
+    raw, lines = read_yaml_lines(path, label, missing="record facts not found: the offline snapshot "
+                                                      "is rebuilt from this file")
+    raw = {} if raw is None else raw
+    shape = shape_problems(RecordFactsFile, raw, label, lines)
+    # a malformed DOI is reported below with its own message; every other shape problem here
+    problems: list[Problem] = [_numbered(p) for p in shape if not (p.field or "").endswith(".DOI")]
+    if problems:
+        raise InputError(problems)
     messages = []
     for i, item in enumerate(raw.get("works") or [], start=1):
         where = f"works[{i}]"

@@ -179,7 +179,8 @@ def _by_query(cited: CitedReference, client: WorksClient,
 
 
 def resolve_references(cited_refs: list[CitedReference], client: WorksClient,
-                       threshold: float = MATCH_THRESHOLD) -> dict[str, Resolution]:
+                       threshold: float = MATCH_THRESHOLD,
+                       refresh: bool = False) -> dict[str, Resolution]:
     """Resolve every reference to at most one Crossref record.
 
     Parameters
@@ -190,6 +191,8 @@ def resolve_references(cited_refs: list[CitedReference], client: WorksClient,
         Provides ``get_works``, ``query_bibliographic`` and ``agency`` (see :class:`WorksClient`).
     threshold : float
         The :func:`match_score` a record must reach to be accepted.
+    refresh : bool
+        Ask the server again for every DOI, bypassing (and rewriting) the client's cache.
 
     Returns
     -------
@@ -199,18 +202,22 @@ def resolve_references(cited_refs: list[CitedReference], client: WorksClient,
     """
     printed = {r.number: normalise(r.doi_printed) for r in cited_refs if r.doi_printed}
     valid = sorted({d for d in printed.values() if is_valid(d)})
-    outcomes = client.get_works(valid) if valid else {}
+    outcomes = _get_works(client, valid, refresh) if valid else {}
     global _memo
     _memo = {}
     try:
-        return {r.number: _resolve_one(r, printed.get(r.number), outcomes, client, threshold)
+        return {r.number: _resolve_one(r, printed.get(r.number), outcomes, client, threshold, refresh)
                 for r in cited_refs}
     finally:
         _memo = None
 
 
+def _get_works(client: WorksClient, dois: list[str], refresh: bool) -> dict[str, Any]:
+    return client.get_works(dois, refresh=True) if refresh else client.get_works(dois)
+
+
 def _resolve_one(cited: CitedReference, doi: str | None, outcomes: dict, client: WorksClient,
-                 threshold: float) -> Resolution:
+                 threshold: float, refresh: bool = False) -> Resolution:
     """One reference: its printed DOI, then DOI repairs, then a bibliographic query."""
     def result(status: str, reason: str, message: dict | None = None,
                agency: str | None = None) -> Resolution:
@@ -252,7 +259,7 @@ def _resolve_one(cited: CitedReference, doi: str | None, outcomes: dict, client:
         problem = as_clause(diagnose(cited.doi_printed or doi)[0])
         steps.append(f"the printed DOI is invalid ({problem})")
 
-    message, why = _by_candidates(cited, doi, client, threshold)
+    message, why = _by_candidates(cited, doi, client, threshold, refresh)
     steps.append(why)
     if message is None:
         message, why = _by_query(cited, client, threshold)
@@ -263,12 +270,12 @@ def _resolve_one(cited: CitedReference, doi: str | None, outcomes: dict, client:
 
 
 def _by_candidates(cited: CitedReference, doi: str, client: WorksClient,
-                   threshold: float) -> tuple[dict | None, str]:
+                   threshold: float, refresh: bool = False) -> tuple[dict | None, str]:
     """The first rule-based DOI repair whose record is the cited work."""
     proposals = candidates(cited.doi_printed or doi)
     if not proposals:
         return None, "no repair of the DOI could be proposed"
-    outcomes = client.get_works(proposals)
+    outcomes = _get_works(client, proposals, refresh)
     for proposal in proposals:
         outcome = outcomes.get(proposal)
         if getattr(outcome, "status", None) == "ok" and accepts(cited, outcome.message,

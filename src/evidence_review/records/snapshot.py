@@ -31,7 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evidence_review.core.errors import SnapshotError
+from evidence_review.core.errors import InputError, Problem, SnapshotError
+from evidence_review.core.safety import strip_credentials
+from evidence_review.core.schemas import SnapshotManifest, shape_problems, work_problem
 from evidence_review.core.vocab import RESOLVED, STATUSES
 from evidence_review.records.doi import normalise
 
@@ -107,6 +109,8 @@ class Snapshot:
         """
         directory = Path(directory)
         manifest = _read_manifest(directory)
+        if isinstance(manifest.get("base_url"), str):  # an older manifest may still hold a password
+            manifest["base_url"] = strip_credentials(manifest["base_url"])
         works = {}
         for doi, entry in manifest["works"].items():
             works[normalise(doi)] = _read_work(directory, doi, entry)
@@ -169,7 +173,8 @@ def write_snapshot(directory: str | os.PathLike, works: Mapping[str, dict],
                    references: Mapping[str, dict], *, provenance: str, retrieved: str,
                    base_url: str, client: str, note: str = "", review: str | None = None,
                    mailto_used: bool = False, keep_previous: bool = True,
-                   previous: Snapshot | None = None) -> Snapshot:
+                   previous: Snapshot | None = None,
+                   from_cache: list[str] | None = None) -> Snapshot:
     """Write a snapshot atomically: all of it, or (if interrupted) none of it.
 
     Parameters
@@ -195,6 +200,9 @@ def write_snapshot(directory: str | os.PathLike, works: Mapping[str, dict],
         Keep the previous good record of references whose refresh failed (see :func:`merge`).
     previous : Snapshot, optional
         The snapshot now in ``directory`` when the caller has already loaded it (not read again).
+    from_cache : list of str, optional
+        DOIs whose answers came from the local cache rather than from the server just now;
+        recorded in the manifest as ``from_cache`` (left out when None).
 
     Returns
     -------
@@ -215,16 +223,23 @@ def write_snapshot(directory: str | os.PathLike, works: Mapping[str, dict],
         note = (note + " " if note else "") + (
             f"Refresh failed for reference(s) {', '.join(kept)}; their previous records were kept.")
     manifest = {"schema": SCHEMA, "review": review or directory.parent.name,
-                "provenance": provenance, "retrieved": retrieved, "base_url": base_url,
-                "client": client, "mailto_used": bool(mailto_used), "note": note,
-                "works": {}, "references": references}
-    staging = _fresh_sibling(directory, "staging")
+                "provenance": provenance, "retrieved": retrieved,
+                "base_url": strip_credentials(base_url), "client": client,
+                "mailto_used": bool(mailto_used), "note": note, "works": {}, "references": references}
+    if from_cache is not None:
+        manifest["from_cache"] = sorted({normalise(d) for d in from_cache})
     try:
-        _build(staging, works, manifest, unchanged)
-        _carry_over_extras(directory, staging)
-        _swap_in(staging, directory)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)  # after a swap this is the old snapshot
+        staging = _fresh_sibling(directory, "staging")
+        try:
+            _build(staging, works, manifest, unchanged)
+            _carry_over_extras(directory, staging)
+            _swap_in(staging, directory)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)  # after a swap this is the old snapshot
+    except OSError as exc:  # read-only folder, full disk, size limit: the old snapshot is whole
+        where = exc.filename or directory
+        raise InputError(Problem(file=str(where), message=f"cannot write the snapshot: "
+                                 f"{exc.strerror or exc} (the previous snapshot is unchanged)")) from None
     return Snapshot(directory=directory, manifest=manifest, _works=works)
 
 
@@ -491,6 +506,9 @@ def _check_works(works: Mapping[str, Any]) -> None:
         if normalise(str(message.get("DOI", ""))) != normalise(doi):
             raise SnapshotError(f"the record filed under {doi} is for DOI "
                                 f"{message.get('DOI')!r}")
+        problem = work_problem(message)
+        if problem:
+            raise SnapshotError(f"the record for {doi} is not a Crossref work: {problem}")
 
 
 def _check_references(references: Mapping[str, Any]) -> None:
@@ -519,6 +537,10 @@ def _read_manifest(directory: Path) -> dict:
         raise SnapshotError(f"{path}: not a snapshot manifest (missing {', '.join(missing)})")
     if manifest["schema"] != SCHEMA:
         raise SnapshotError(f"{path}: schema {manifest['schema']!r}, this version reads {SCHEMA}")
+    problems = shape_problems(SnapshotManifest, manifest, str(path))
+    if problems:
+        raise SnapshotError("; ".join(str(p) for p in problems[:5])
+                            + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""))
     return manifest
 
 
@@ -546,4 +568,7 @@ def _read_work(directory: Path, doi: str, entry: Mapping[str, Any]) -> dict:
         raise SnapshotError(f"{path}: not a Crossref work envelope")
     if normalise(str(message.get("DOI", ""))) != normalise(doi):
         raise SnapshotError(f"{path}: holds DOI {message.get('DOI')!r}, manifest says {doi}")
+    problem = work_problem(message)
+    if problem:
+        raise SnapshotError(f"{path}: not a Crossref work record: {problem}")
     return message

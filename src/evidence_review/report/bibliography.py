@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import nh3
 
 from evidence_review.audit.findings import pmc_url, pubmed_url
+from evidence_review.core.safety import http_url
 from evidence_review.core.vocab import UNREVIEWED, VERDICTS
 from evidence_review.records import csl
 from evidence_review.report.html import HTML, INLINE_TAGS, esc
@@ -78,23 +79,51 @@ def _escaped(value: Any) -> Any:
     return value
 
 
-def _linkify(text: str) -> str:
-    """Make URLs and ``doi:`` labels in already-escaped text into links (http/https only)."""
+def link_targets(item: dict, printed_url: str | None = None) -> set[str]:
+    """The only addresses a formatted reference may link to: its DOI at doi.org (also as the
+    record's own ``URL`` when that is the DOI's resolver address) and the URL the article printed.
+
+    A URL anywhere else in the text (a title, a publisher name, a record's ``URL`` pointing
+    elsewhere) stays plain text.
+    """
+    allowed: set[str] = set()
+    doi = item.get("DOI")
+    if isinstance(doi, str) and doi.strip():
+        doi = doi.strip()
+        allowed |= {f"https://doi.org/{doi}", f"http://doi.org/{doi}", f"https://dx.doi.org/{doi}",
+                    f"http://dx.doi.org/{doi}"}
+    if http_url(printed_url):
+        allowed.add(http_url(printed_url))
+    return {a.lower() for a in allowed}
+
+
+def _linkify(text: str, allowed: set[str] | None = None) -> str:
+    """Make URLs and ``doi:`` labels in already-escaped text into links (http/https only), and when
+    ``allowed`` is given only those whose target is in it (see :func:`link_targets`)."""
+    def ok(target: str) -> bool:
+        unescaped = html.unescape(target)
+        return http_url(unescaped) == unescaped and (allowed is None or unescaped.lower() in allowed)
+
     def url(match: re.Match) -> str:
         target = match.group(0).rstrip(".,;")
         rest = match.group(0)[len(target):]
+        if not ok(target):
+            return match.group(0)
         return f'<a href="{target}">{target}</a>{rest}'
 
     def doi(match: re.Match) -> str:
         target = match.group(1).rstrip(".,;")
         rest = match.group(1)[len(target):]
+        if not ok(f"https://doi.org/{target}"):
+            return match.group(0)
         return f'<a href="https://doi.org/{target}">doi:{target}</a>{rest}'
 
     parts = re.split(r"(<[^>]+>)", text)  # never rewrite inside a tag
     return "".join(p if p.startswith("<") else _DOI_LABEL.sub(doi, _URL.sub(url, p)) for p in parts)
 
 
-def format_reference(item: dict, style: str = "ama", links: bool = True) -> HTML:
+def format_reference(item: dict, style: str = "ama", links: bool = True,
+                     printed_url: str | None = None) -> HTML:
     """One reference formatted in a named CSL style, as safe HTML without its list number.
 
     Parameters
@@ -104,7 +133,10 @@ def format_reference(item: dict, style: str = "ama", links: bool = True) -> HTML
     style : {"ama", "vancouver", "apa"}
         AMA (american-medical-association), Vancouver (nlm-citation-sequence) or APA.
     links : bool
-        Turn URLs and DOIs into ``<a href>`` links (http/https only).
+        Turn URLs and DOIs into ``<a href>`` links: http(s) only, and only to the item's DOI or
+        to ``printed_url`` (:func:`link_targets`); citeproc's own markup keeps no attribute.
+    printed_url : str, optional
+        The URL the article printed for this reference (a web page's address).
 
     Returns
     -------
@@ -139,7 +171,7 @@ def format_reference(item: dict, style: str = "ama", links: bool = True) -> HTML
         text = _NLM_DATE.sub(lambda m: " ".join(g for g in m.groups() if g), text)
     # Belt and braces: whatever the style emitted, keep only harmless inline tags.
     text = nh3.clean(text, tags=INLINE_TAGS, attributes={}, url_schemes=set(), link_rel=None)
-    return HTML(_linkify(text) if links else text)
+    return HTML(_linkify(text, link_targets(item, printed_url)) if links else text)
 
 
 # --- the annotation -----------------------------------------------------------------------------------
@@ -260,8 +292,13 @@ def entry_html(entry: BibEntry, style: str = "ama") -> str:
     lines = "".join(f"<p><b>{esc(k)}:</b> {v}</p>" for k, v in rows)
     return (f'<div class="bib-entry" id="{esc(ref_anchor(entry.number))}">'
             f'<p class="citation"><span class="bib-number">{esc(entry.number)}.</span> '
-            f"{format_reference(entry.item, style)}</p>"
+            f"{format_reference(entry.item, style, printed_url=_printed_url(entry))}</p>"
             f'<div class="annotation">{lines}</div></div>')
+
+
+def _printed_url(entry: BibEntry) -> str | None:
+    """The URL the article printed, when the entry shows the reference as cited (not a record)."""
+    return None if entry.from_record else entry.item.get("URL")
 
 
 def annotated_bibliography(session: ReviewSession, style: str = "ama") -> HTML:

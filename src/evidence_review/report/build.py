@@ -9,8 +9,11 @@ from __future__ import annotations
 import hashlib
 import html
 import logging
+import os
 import re
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +21,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from evidence_review.core.errors import EvidenceReviewError
+from evidence_review.core.atomic import write_bytes, write_text
+from evidence_review.core.errors import EvidenceReviewError, InputError
 from evidence_review.core.paths import Review
 from evidence_review.report.style import report_css
 
@@ -87,14 +91,28 @@ def execute_notebooks(review: Review, out_dir: Path, names: list[str] = NOTEBOOK
                 kernel_name="python3", progress_bar=False, log_output=False,
                 extra_arguments=KERNEL_ARGS)
         except papermill.PapermillExecutionError as exc:
+            kept = _keep_failed(dst, review.reports_dir / "notebooks" / f"{name}.failed.ipynb")
             raise BuildError(f"notebook {name} failed in cell {exc.exec_count}: {exc.ename}: "
-                             f"{exc.evalue} (the executed copy is {review.rel(dst)})") from None
+                             f"{exc.evalue} (the executed copy is {review.rel(kept)})") from None
+        except RuntimeError as exc:  # jupyter_client: the kernel died or never answered
+            raise BuildError(f"notebook {name}: its kernel could not start ({exc}); run the build "
+                             "again") from None
         timings[f"notebook {name}"] = time.perf_counter() - start
         _say(progress, f"  executed {name} in {timings[f'notebook {name}']:.1f} s")
         return dst
 
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
         return list(pool.map(run, names))
+
+
+def _keep_failed(executed: Path, keep: Path) -> Path:
+    """Keep a failed notebook's executed copy beside (never over) the last good one."""
+    try:
+        keep.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(executed, keep)
+        return keep
+    except OSError:
+        return executed
 
 
 _HEADING = re.compile(r"<h([23])([^>]*)>(.*?)</h\1>", re.S)
@@ -162,7 +180,7 @@ def export_html(executed: Path, title: str, out: Path, footer: str = "") -> Path
             .replace("{{css}}", css)
             .replace("{{body}}", body)
             .replace("{{footer}}", footer))
-    out.write_text(page, encoding="utf-8")
+    write_text(out, page)
     return out
 
 
@@ -175,7 +193,8 @@ def export_pdf(html_path: Path, out: Path) -> Path:
                          "`apt-get install libpango-1.0-0 libpangoft2-1.0-0` or use --no-pdf") from None
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    HTML(filename=str(html_path), base_url=str(html_path.parent)).write_pdf(str(out))
+    data = HTML(filename=str(html_path), base_url=str(html_path.parent)).write_pdf()
+    write_bytes(out, data)
     return out
 
 
@@ -187,31 +206,73 @@ def footer(review: Review) -> str:
 
 def build(review: Review, pdf: bool = True, progress: Callable[[str], None] | None = None,
           title: str | None = None) -> BuildResult:
-    """Execute the report notebook and write reports/NAME/review.html (and review.pdf)."""
-    result = BuildResult()
+    """Execute the review's notebooks and write reports/NAME/review.html (and review.pdf).
+
+    Everything is written into a hidden sibling folder first and renamed into place only when the
+    whole build succeeded, so a failed, interrupted or disk-full build leaves the previous report,
+    PDF and executed notebooks whole. A file-system failure is a :class:`BuildError` naming the path.
+    """
     out = review.reports_dir
-    out.mkdir(parents=True, exist_ok=True)
-    _say(progress, f"Building review '{review.name}' into {review.rel(out)}/")
-    start = time.perf_counter()
-    result.executed = execute_notebooks(review, out / "notebooks", BUILD_NOTEBOOKS,
-                                        progress=progress, timings=result.timings)
-    result.timings["notebooks (wall)"] = time.perf_counter() - start
-    t = time.perf_counter()
-    report_nb = out / "notebooks" / f"{REPORT_NOTEBOOK}.ipynb"
-    result.html = export_html(report_nb, title or review.name, out / "review.html", footer(review))
-    result.timings["html"] = time.perf_counter() - t
-    _say(progress, f"  wrote {review.rel(result.html)}")
-    if pdf:
-        t = time.perf_counter()
-        result.pdf = export_pdf(result.html, out / "review.pdf")
-        result.timings["pdf"] = time.perf_counter() - t
-        _say(progress, f"  wrote {review.rel(result.pdf)}")
-    elif (out / "review.pdf").exists():
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".build-", dir=out))
+    except OSError as exc:
+        raise BuildError(_cannot_write(review, exc, out)) from None
+    try:
+        result = _build_into(review, staging, out, pdf, progress, title)
+        _move_into_place(staging, out)
+    except OSError as exc:
+        raise BuildError(_cannot_write(review, exc, staging)) from None
+    except InputError as exc:  # an atomic write that failed, already naming its file
+        raise BuildError(f"{exc}; the previous report in {review.rel(out)}/ is unchanged") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    if not pdf and (out / "review.pdf").exists():
         # an older PDF would contradict the HTML just written (say a verdict changed): remove it
         (out / "review.pdf").unlink()
         _say(progress, f"  removed the older {review.rel(out / 'review.pdf')}: it no longer matches "
                        "the HTML (build without --no-pdf to get a new one)")
+    result.html = out / "review.html"
+    result.pdf = out / "review.pdf" if pdf else None
+    result.executed = [out / "notebooks" / p.name for p in result.executed]
+    _say(progress, f"  wrote {review.rel(result.html)}"
+                   + (f" and {review.rel(result.pdf)}" if result.pdf else ""))
     return result
+
+
+def _build_into(review: Review, staging: Path, out: Path, pdf: bool,
+                progress: Callable[[str], None] | None, title: str | None) -> BuildResult:
+    result = BuildResult()
+    _say(progress, f"Building review '{review.name}' into {review.rel(out)}/")
+    start = time.perf_counter()
+    result.executed = execute_notebooks(review, staging / "notebooks", BUILD_NOTEBOOKS,
+                                        progress=progress, timings=result.timings)
+    result.timings["notebooks (wall)"] = time.perf_counter() - start
+    t = time.perf_counter()
+    report_nb = staging / "notebooks" / f"{REPORT_NOTEBOOK}.ipynb"
+    result.html = export_html(report_nb, title or review.name, staging / "review.html", footer(review))
+    result.timings["html"] = time.perf_counter() - t
+    if pdf:
+        t = time.perf_counter()
+        result.pdf = export_pdf(result.html, staging / "review.pdf")
+        result.timings["pdf"] = time.perf_counter() - t
+    return result
+
+
+def _move_into_place(staging: Path, out: Path) -> None:
+    """Rename each finished file over its previous version (each rename is atomic)."""
+    (out / "notebooks").mkdir(exist_ok=True)
+    for path in sorted((staging / "notebooks").glob("*.ipynb")):
+        os.replace(path, out / "notebooks" / path.name)
+    for name in ("review.html", "review.pdf"):
+        if (staging / name).is_file():
+            os.replace(staging / name, out / name)
+
+
+def _cannot_write(review: Review, exc: OSError, fallback: Path) -> str:
+    where = review.rel(Path(exc.filename)) if exc.filename else review.rel(fallback)
+    return (f"{where}: cannot write ({exc.strerror or exc}); the previous report in "
+            f"{review.rel(review.reports_dir)}/ is unchanged")
 
 
 def stderr_progress(message: str) -> None:

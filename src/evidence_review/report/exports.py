@@ -20,8 +20,10 @@ import rispy
 from bibtexparser.model import Entry, Field
 
 from evidence_review.audit.corrected import corrected_reference
+from evidence_review.core.atomic import write_if_changed, write_text
 from evidence_review.core.errors import InputError, Problem
 from evidence_review.core.pages import page_range
+from evidence_review.core.safety import http_url
 from evidence_review.core.vocab import UNREVIEWED
 from evidence_review.intake.citedbib import write_library
 from evidence_review.intake.references import CitedReference
@@ -192,6 +194,13 @@ def _json(data) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
+def _json_ld(data) -> str:
+    """JSON that is safe inside a page's ``<script type="application/ld+json">``: ``<``, ``>`` and
+    ``&`` as ``\\u`` escapes (the same data to a JSON reader; ``</script>`` cannot end the block)."""
+    return (_json(data).replace("&", "\\u0026").replace("<", "\\u003c")
+            .replace(">", "\\u003e"))
+
+
 # --- ClaimReview ---------------------------------------------------------------------------------------
 
 def rating(verdict: str) -> dict:
@@ -214,8 +223,8 @@ def _authors(session: ReviewSession) -> list[dict]:
 def _appearance(session: ReviewSession) -> dict:
     meta = session.meta
     work = {"@type": "CreativeWork", "headline": meta.title}
-    if meta.url:
-        work["url"] = meta.url
+    if http_url(meta.url):  # only an http(s) address, never javascript: or file:
+        work["url"] = http_url(meta.url)
     if meta.site:
         work["publisher"] = {"@type": "Organization", "name": meta.site}
     if meta.last_updated:
@@ -231,7 +240,7 @@ def claim_reviews(session: ReviewSession) -> list[dict]:
     review.yaml (left out when none is recorded; never the clock).
     """
     meta = session.meta
-    base = (meta.raw.get("review") or {}).get("url") or "review.html"
+    base = http_url((meta.raw.get("review") or {}).get("url")) or "review.html"
     authors = _authors(session)
     reviews = []
     for row in session.claims.to_dict(orient="records"):
@@ -276,7 +285,7 @@ def render(session: ReviewSession, fmt: str) -> str:
                                     session.pubmed),
         "ris": lambda: to_ris(corrected_references(session), session.pubmed),
         "csl-json": lambda: _json(csl_items(session)),
-        "claimreview": lambda: _json(claim_reviews(session)),
+        "claimreview": lambda: _json_ld(claim_reviews(session)),
     }
     if fmt not in renderers:
         raise InputError(Problem(file="-", field="format", message=f"unknown export format {fmt!r}; "
@@ -291,11 +300,10 @@ def write_all(session: ReviewSession, out_dir: Path | str) -> list[Path]:
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    texts = {fmt: render(session, fmt) for fmt in FORMATS}  # all rendered before any is written
     paths = []
     for fmt in FORMATS:
-        path = out_dir / FILES[fmt]
-        path.write_text(render(session, fmt), encoding="utf-8", newline="\n")
-        paths.append(path)
+        paths.append(write_text(out_dir / FILES[fmt], texts[fmt]))  # temp sibling + rename
     return paths
 
 
@@ -303,5 +311,5 @@ def write_corrected_bib(session: ReviewSession) -> Path:
     """Write refs/NAME/corrected.bib (the corrected reference list, deterministic) and return its path."""
     path = session.review.corrected_bib
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(session, "bibtex"), encoding="utf-8", newline="\n")
+    write_if_changed(path, render(session, "bibtex"))
     return path

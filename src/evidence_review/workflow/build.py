@@ -32,9 +32,12 @@ def build_one(name: str | None, root: Path | str | None, pdf: bool = True, stric
     problems = session.check()
     if problems:
         raise InputError(problems)
-    prepare(session.review)
-    result = report.build(session.review, pdf=pdf, progress=stderr, title=session.meta.title)
-    write_exports(session)
+    try:  # the inputs are valid: a write failing from here on is a failed build (exit 1)
+        prepare(session.review)
+        result = report.build(session.review, pdf=pdf, progress=stderr, title=session.meta.title)
+        write_exports(session)
+    except InputError as exc:
+        raise report.BuildError("; ".join(str(p) for p in exc.problems)) from None
     timing = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items())
     stderr(f"{name}: built {session.review.rel(result.html)}"
            + (f" and {session.review.rel(result.pdf)}" if result.pdf else "") + f" ({timing})")

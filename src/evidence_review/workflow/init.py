@@ -16,8 +16,10 @@ Then it resolves the references through Crossref (``--no-fetch`` leaves that for
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import sys
+import tempfile
 from argparse import Namespace
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ import yaml
 
 from evidence_review.core.errors import CrossrefError, InputError, Problem
 from evidence_review.core.paths import Review
+from evidence_review.core.safety import http_url
 from evidence_review.intake import article as article_mod
 from evidence_review.intake import extract, reflist
 from evidence_review.intake.references import CitedReference
@@ -84,7 +87,8 @@ def init_review(article: Path | str, name: str, root: Path | str | None = None, 
     article : the article, ``.md``, ``.txt`` (page text as copied) or ``.html``/``.htm`` (saved page).
     name : the review name (lower-case letters, digits, ``-``, ``.``, ``_``).
     root : the project root (default: found from the current directory).
-    force : replace an existing review of that name (its data/NAME and refs/NAME are deleted).
+    force : replace an existing review of that name (its data/NAME and refs/NAME are replaced once
+        the new review is completely written; a failure leaves the old one as it was).
     progress : called with one line per step.
 
     Raises
@@ -96,19 +100,68 @@ def init_review(article: Path | str, name: str, root: Path | str | None = None, 
     review = Review.open(name, root, must_exist=False)
     article = Path(article)
     progress(f"init: reading {article}")
-    original = _read_original(article)  # read before anything is deleted: it may live in data/NAME
+    original = _read_original(article)  # read before anything is replaced: it may live in data/NAME
     markdown, meta = extract.to_markdown(article)
     parsed = article_mod.parse_markdown(markdown, path=str(article))
     _make_room(review, force)
-    result = InitResult(review=review, meta=meta, style=reflist.detect_style(parsed.references),
-                        references=reflist.parse_list(parsed.references))
-    review.data_dir.mkdir(parents=True)
-    result.written += _write_inputs(review, article, original, markdown, meta, parsed, result.style)
-    result.written += prepare(review, parsed)
-    result.written.append(_write(review.sources, sources_scaffold(result.references, meta.title, name)))
+    # Everything is written into a hidden folder of the project first and swapped in at the end,
+    # so an existing review is only replaced once its replacement is complete.
+    try:
+        stage_root = Path(tempfile.mkdtemp(prefix=f".init-{review.name}-", dir=review.root))
+    except OSError as exc:
+        raise InputError(Problem(file=str(review.root), message=f"cannot write the new review here: "
+                                                                f"{exc.strerror or exc}")) from None
+    try:
+        staged = Review(name=review.name, root=stage_root)
+        result = InitResult(review=review, meta=meta, style=reflist.detect_style(parsed.references),
+                            references=reflist.parse_list(parsed.references))
+        staged.data_dir.mkdir(parents=True)
+        written = _write_inputs(staged, article, original, markdown, meta, parsed, result.style)
+        written += prepare(staged, parsed)
+        written.append(_write(staged.sources, sources_scaffold(result.references, meta.title, name)))
+        _swap_in(staged, review)
+    except OSError as exc:
+        raise InputError(Problem(file=str(exc.filename or review.data_dir),
+                                 message=f"cannot write the new review: {exc.strerror or exc} "
+                                         "(nothing was replaced)")) from None
+    finally:
+        shutil.rmtree(stage_root, ignore_errors=True)
+    result.written = [review.root / p.relative_to(stage_root) for p in written]
     result.warnings = marker_warnings(parsed, result.references)
     _report(result, parsed, progress)
     return result
+
+
+def _swap_in(staged: Review, review: Review) -> None:
+    """Move the staged data/NAME and refs/NAME into place; the old ones go only after both moved.
+
+    A folder that is a symbolic link is replaced as a link (its target is left alone). If a move
+    fails, the folders already moved are put back.
+    """
+    pairs = [(staged.data_dir, review.data_dir), (staged.refs_dir, review.refs_dir)]
+    parked: list[tuple[Path, Path]] = []  # (where the old folder went, where it was)
+    placed: list[Path] = []
+    try:
+        for i, (new, final) in enumerate(pairs):
+            final.parent.mkdir(parents=True, exist_ok=True)
+            if final.is_symlink() or final.exists():
+                old = staged.root / f"previous-{i}"
+                os.rename(final, old)
+                parked.append((old, final))
+            os.rename(new, final)
+            placed.append(final)
+    except OSError:
+        for final in placed:  # undo: the new folders back out, the old ones back in
+            shutil.rmtree(final, ignore_errors=True)
+        for old, final in parked:
+            if not (final.is_symlink() or final.exists()):
+                os.rename(old, final)
+        raise
+    for old, _ in parked:
+        if old.is_symlink():
+            old.unlink()
+        else:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _read_original(article: Path) -> bytes:
@@ -119,15 +172,14 @@ def _read_original(article: Path) -> bytes:
 
 
 def _make_room(review: Review, force: bool) -> None:
-    """Refuse to overwrite an existing review unless forced; when forced, remove its inputs."""
-    existing = [d for d in (review.data_dir, review.refs_dir) if d.exists()]
+    """Refuse to overwrite an existing review unless forced (nothing is deleted here: the old review
+    is replaced only when the new one is complete, see :func:`_swap_in`)."""
+    existing = [d for d in (review.data_dir, review.refs_dir) if d.exists() or d.is_symlink()]
     if existing and not force:
         raise InputError(Problem(file=review.rel(review.data_dir), field="--name",
                                  message=f"a review named '{review.name}' already exists: choose another "
                                          "--name, or pass --force to replace it (its claims and sources "
                                          "are deleted)"))
-    for folder in existing:
-        shutil.rmtree(folder)
 
 
 def _write(path: Path, text: str) -> Path:
@@ -154,7 +206,7 @@ def review_yaml(meta: extract.PageMeta, parsed: article_mod.Article, style: str,
         "article": {
             "title": parsed.title or meta.title,
             "site": meta.site,
-            "url": meta.url,
+            "url": http_url(meta.url),  # a page's javascript: or file: "address" is not kept
             "last_updated": date,
             "author": meta.author,
             "original": original,

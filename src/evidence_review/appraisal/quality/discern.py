@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
+from evidence_review.core.datafile import read_yaml
 from evidence_review.core.errors import InputError, Problem
 
 SCORE_MIN, SCORE_MAX = 1, 5
@@ -46,7 +46,14 @@ def load_discern(path: Path | str) -> DiscernInstrument:
         scores 1, 3 and 5 is missing.
     """
     path = Path(path)
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path, str(path))
+    if not (isinstance(data, dict) and isinstance(data.get("sections"), list)
+            and isinstance(data.get("questions"), dict)
+            and all(isinstance(s, dict) and isinstance(s.get("questions"), list)
+                    for s in data["sections"])
+            and all(isinstance(q, dict) for q in data["questions"].values())):
+        raise InputError(Problem(str(path), "expected 'sections' (a list, each with its 'questions') "
+                                            "and 'questions' (a mapping of id to definition)"))
     sections, questions = data["sections"], data["questions"]
     placed = [q for s in sections for q in s["questions"]]
     problems = [Problem(str(path), f"section lists undefined question {q}", field="sections")

@@ -10,14 +10,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from evidence_review.appraisal.quality.currency import DEFAULT_THRESHOLD_YEARS
 from evidence_review.appraisal.quality.discern import SCORE_MAX, SCORE_MIN, load_discern
 from evidence_review.appraisal.quality.jama import CRITERIA
 from evidence_review.appraisal.quality.readability import TARGET_GRADE
-from evidence_review.core.datafile import yaml_problem
+from evidence_review.core.datafile import read_yaml, read_yaml_lines
 from evidence_review.core.errors import InputError, Problem
+from evidence_review.core.schemas import QualityFile, shape_problems
 
 TOP_KEYS = ("jama", "discern", "currency", "readability")
 JAMA_KEYS = ("met", "reason")
@@ -52,14 +51,15 @@ def validate_quality(path: Path | str, discern_path: Path | str | None = None) -
     name = str(path)
     if not path.is_file():
         return [Problem(name, "file not found; copy another review's quality.yaml and edit it")]
-    text = path.read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(text)
-        lines = _lines(yaml.compose(text))
-    except yaml.YAMLError as exc:
-        return [yaml_problem(exc, name)]
+        data, lines = read_yaml_lines(path, name)
+    except InputError as exc:
+        return exc.problems
     if not isinstance(data, dict):
         return [Problem(name, "expected a mapping with keys: " + ", ".join(TOP_KEYS), row=1)]
+    shape = shape_problems(QualityFile, data, name, lines)
+    if shape:  # a block of the wrong type: the per-criterion rules below would only repeat it
+        return shape
     questions = load_discern(discern_path or default_discern_path(path)).question_ids
     check = _Checker(name, lines)
     check.unknown_keys(data, (), TOP_KEYS)
@@ -81,18 +81,7 @@ def load_quality(path: Path | str, discern_path: Path | str | None = None) -> di
     problems = validate_quality(path, discern_path)
     if problems:
         raise InputError(problems)
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-
-
-def _lines(node: yaml.Node | None, prefix: tuple[str, ...] = ()) -> Lines:
-    """1-based line of every mapping key, by its path of keys (values as strings)."""
-    found: Lines = {}
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            path = (*prefix, str(key.value))
-            found[path] = key.start_mark.line + 1
-            found.update(_lines(value, path))
-    return found
+    return read_yaml(Path(path), str(path))
 
 
 class _Checker:
