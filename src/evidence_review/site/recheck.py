@@ -174,10 +174,15 @@ def recheck(name: str, root: Path | str | None = None, *, base_url: str | None =
 
 
 def drop_cached(cache_dir: Path, dois: set[str]) -> None:
-    """Forget the shared cache's answers for works that changed: the next fetch asks again."""
-    for doi in dois:
-        for suffix in (".json", ".404.json"):
-            (cache_dir / f"{safe_name(doi)}{suffix}").unlink(missing_ok=True)
+    """Forget the shared cache's answers for works that changed: the next fetch asks again.
+
+    The cache keeps one folder per server; a changed work is dropped from every one of them.
+    """
+    folders = [cache_dir, *(p for p in cache_dir.iterdir() if p.is_dir())] if cache_dir.is_dir() else []
+    for folder in folders:
+        for doi in dois:
+            for suffix in (".json", ".404.json"):
+                (folder / f"{safe_name(doi)}{suffix}").unlink(missing_ok=True)
 
 
 def describe(result: RecheckResult) -> list[str]:
