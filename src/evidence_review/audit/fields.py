@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from evidence_review.audit.findings import AuditResult, Finding, RefAudit, _get
-from evidence_review.audit.markers import check_markers
+from evidence_review.audit.markers import check_list, check_markers
 from evidence_review.audit.updates import check_europepmc_updates, check_updates
 from evidence_review.core.dates import csl_year
 from evidence_review.core.pages import page_range
@@ -26,7 +26,7 @@ from evidence_review.core.textmatch import (
     text_key,
     title_relation,
 )
-from evidence_review.core.vocab import SEVERITIES, STATUSES  # noqa: F401 - re-exported for callers
+from evidence_review.core.vocab import NOT_YET_RESOLVED, SEVERITIES, STATUSES  # noqa: F401 - re-exported for callers
 from evidence_review.intake.references import CitedReference
 from evidence_review.records.csl import from_crossref, split_particle
 from evidence_review.records.doi import as_clause, diagnose, is_valid, normalise
@@ -367,6 +367,12 @@ def audit_reference(cited: CitedReference, record: dict | None, resolution: Any,
     status = res.get("status") or ("not-in-crossref" if cited.kind == "web" and not record
                                    else "matched" if record else "not-found")
     csl = from_crossref(record) if record else None
+    if status == NOT_YET_RESOLVED:
+        return RefAudit(ref=cited.number, cited=cited, status=status, doi_cited=res.get("doi_cited"),
+                        doi=None, reason=res.get("reason"),
+                        findings=[Finding("record", "could-not-check", None, None,
+                                          "Not yet resolved: run `evidence-review fetch` to look the "
+                                          "reference up in Crossref.")])
     findings = compare_doi(cited, {**res, "status": status})
     if csl is not None:
         findings += compare_authors(cited, csl)
@@ -397,7 +403,8 @@ def audit_reference(cited: CitedReference, record: dict | None, resolution: Any,
 
 def audit_review(cited_refs: list[CitedReference], snapshot: Any,
                  article_markers: list[str] | None = None,
-                 article_updated: Any = None, source_texts: Any = None) -> AuditResult:
+                 article_updated: Any = None, source_texts: Any = None,
+                 reference_list: dict | None = None) -> AuditResult:
     """Audit a whole reference list against an offline Crossref snapshot.
 
     Parameters
@@ -412,6 +419,9 @@ def audit_review(cited_refs: list[CitedReference], snapshot: Any,
         The article's last-updated date.
     source_texts : SourceTexts, optional
         The Europe PMC part of the snapshot (PMIDs, PMCIDs, update signals).
+    reference_list : dict, optional
+        What intake found of the list (review.yaml ``article.reference_list``: ``heading``,
+        ``position``); a list without a heading is a finding, as is no list at all.
     """
     resolutions = (_get(snapshot, "references") or {}) if snapshot is not None else {}
     audits = []
@@ -425,12 +435,17 @@ def audit_review(cited_refs: list[CitedReference], snapshot: Any,
                                       source_texts.retrieved if source_texts else None))
     markers = (check_markers(article_markers, [r.number for r in cited_refs])
                if article_markers is not None else [])
+    markers += check_list(cited_refs, reference_list)
     return AuditResult(references=audits, markers=markers)
 
 
 def _infer_resolution(ref: CitedReference, snapshot: Any) -> dict:
     """A resolution for a reference the snapshot has no entry for: look its DOI up directly."""
     doi = normalise(ref.doi_printed) if ref.doi_printed else None
+    if snapshot is not None and not getattr(snapshot, "is_resolved", True) and not (
+            not doi and ref.kind == "web"):
+        return {"status": NOT_YET_RESOLVED, "doi": None, "doi_cited": doi,
+                "reason": "Not yet resolved: the review has no Crossref snapshot yet."}
     if doi and snapshot is not None and is_valid(doi) and snapshot.work(doi):
         return {"status": "matched", "doi": doi, "doi_cited": doi}
     if not doi and ref.kind == "web":

@@ -131,6 +131,10 @@ def make_parser() -> argparse.ArgumentParser:
     _crossref_opts(p)
     _europepmc_opts(p)
 
+    p = sub.add_parser("parse", help="what intake reads from a page (references, fields, markers), "
+                                     "without creating a review")
+    p.add_argument("article", type=Path, help="the article: .md, .txt or a saved .html page")
+    p.add_argument("--format", choices=("json",), default="json")
     _site_commands(sub)
     return parser
 

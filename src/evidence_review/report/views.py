@@ -279,6 +279,8 @@ PROVENANCE_TEXT = {
                      "rebuilt offline from values the reviewer confirmed one by one; a field nobody "
                      "confirmed is absent and shows as 'could not check', which is not an error.",
     "crossref-api": "The records are Crossref's own answers, as retrieved on that date.",
+    "not-yet-resolved": "The references have not been resolved yet (run `evidence-review fetch`); "
+                        "every reference is reported as not yet resolved.",
 }
 
 
