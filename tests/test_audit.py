@@ -15,8 +15,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from evidence_review.audit.corrected import corrected_reference, format_apa
 from evidence_review.audit import fields
+from evidence_review.audit.corrected import corrected_reference, format_apa
 from evidence_review.audit.fields import audit_reference, audit_review
 from evidence_review.audit.findings import AuditResult
 from evidence_review.audit.markers import check_markers
@@ -416,7 +416,7 @@ def test_online_first_year_given_for_the_issue_year():
                         "issued": {"date-parts": [[2010, 7]]}})
     (finding,) = _audit(cited=_cited(year="2009"), record=record)
     assert (finding.field, finding.severity, finding.suggestion) == ("year", "minor", "2010")
-    assert "online-first year, given for the issue year" in finding.message
+    assert "the issue dated 2010, with the online-first year 2009" in finding.message
 
 
 def test_printed_journal_abbreviation_without_recorded_abbreviation_is_info():
