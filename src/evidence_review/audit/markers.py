@@ -57,7 +57,8 @@ def check_list(refs: list[CitedReference], reference_list: dict | None) -> list[
                                     "The article prints no reference list, so none of its claims "
                                     "is attributed to a source a reader can check."))
         return findings
-    if reference_list is not None and not reference_list.get("heading"):
+    if (reference_list is not None and not reference_list.get("heading")
+            and reference_list.get("position") != "links in the text"):
         findings.append(Finding("reference-list", "minor", None, None,
                                 "The reference list has no heading, so a reader may not see it "
                                 "as the article's sources."))

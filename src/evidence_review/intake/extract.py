@@ -37,10 +37,11 @@ _JOURNAL_SOURCE = re.compile(r"\b(?:19|20)\d{2}(?:\s[A-Z][a-z]{2}(?:\s\d{1,2})?)
 _APA_DATE = re.compile(r"^.{2,200}?\((?:(?:19|20)\d{2}[a-z]?|n\.d\.)(?:,[^)]*)?\)\.")
 _AUTHORS_START = re.compile(r"^(?:[a-z]{1,3}\s)?[A-Z][\w'’-]+,?\s(?:[A-Z]{1,3}|(?:[A-Z]\.\s?){1,3})[,.]")
 # Lines between the title and the body that describe the page, not the article's content.
-_BYLINE = re.compile(r"^\s*(?:by|written by|author|medically reviewed by|reviewed by)\b[:\s]*(?P<who>.+)$",
-                     re.IGNORECASE)
+_BYLINE = re.compile(r"^\s*(?:by|written by|author|medically reviewed by|reviewed by|por|von|par|di|door|"
+                     r"av)\b[:\s]*(?P<who>[A-ZÀ-Ý].+)$", re.IGNORECASE)
 _DATE_FORMATS = ("%d %B %Y", "%d %b %Y", "%d %b, %Y", "%d %B, %Y", "%B %d, %Y", "%b %d, %Y", "%Y-%m-%d")
 _DATE = re.compile(r"\b(\d{1,2} [A-Z][a-z]{2,8},? \d{4}|[A-Z][a-z]{2,8} \d{1,2}, \d{4}|\d{4}-\d{2}-\d{2})\b")
+LINKS_IN_TEXT = "links in the text"  # reference_position of a page that cites by link only
 _END = "\x00end-of-body\x00"  # a sentinel page_to_markdown cuts at when the list runs to the end
 
 
@@ -215,12 +216,26 @@ def reference_entries(lines: list[str], headed: bool = True) -> list[str]:
         if _FOOTER.match(stripped) or stripped.startswith("#"):
             break
         ok = _looks_like_reference(stripped) if headed else is_reference_like(stripped)
+        if entries and _continues(stripped, entries[-1]):
+            entries[-1] = f"{entries[-1]} {stripped}" if stripped not in ".;," else entries[-1] + stripped
+            continue
         if not ok:
             if entries:
                 break
             continue
         entries.append(_relabel(stripped, len(entries) + 1))
     return entries
+
+
+_CONTINUATION = re.compile(r"^(?:doi:?\s*|https?://|10\.\d{4,9}/|PMID|PMCID|Available (?:from|at)|"
+                           r"Accessed|\[cited|[.;,]$)", re.IGNORECASE)
+
+
+def _continues(line: str, previous: str) -> bool:
+    """Whether a line carries on the entry above it (a DOI or URL wrapped onto its own line)."""
+    if _LABEL.match(line) or not _LABEL.match(previous):
+        return False
+    return bool(_CONTINUATION.match(line)) or previous.rstrip().lower().endswith(("doi:", "available from:"))
 
 
 def _looks_like_reference(line: str) -> bool:
@@ -283,13 +298,17 @@ def _count(lines: list[str], span: ListSpan) -> int:
 
 def _list_end(lines: list[str], first: int) -> int:
     """The index after the last entry of a headed list starting at ``first``."""
-    seen, end = False, first
+    seen, end, previous = False, first, ""
     for k in range(first, len(lines)):
         stripped = lines[k].strip()
         if not stripped:
             continue
         if _FOOTER.match(stripped) or stripped.startswith("#"):
             break
+        if seen and _continues(stripped, previous):
+            end = k + 1
+            continue
+        previous = stripped if _looks_like_reference(stripped) else previous
         if not _looks_like_reference(stripped):
             if seen:
                 break
@@ -402,8 +421,8 @@ def text_to_markdown(page: str, title: str | None = None, label: str = "article"
 
 def _is_paragraph(line: str) -> bool:
     words = line.split()
-    return len(words) >= 12 and line.rstrip().endswith((".", "?", "!", ":", "]", ")")) \
-        and not is_reference_like(line)
+    end = line.rstrip().rstrip("0123456789,–-" + markers_mod.SUPERSCRIPT_DIGITS + "⁻")
+    return len(words) >= 12 and end.endswith((".", "?", "!", ":", "]", ")")) and not is_reference_like(line)
 
 
 def _first_paragraph(lines: list[str], start: int, stop: int) -> int:
@@ -494,8 +513,11 @@ def html_to_markdown(html: str, label: str = "article") -> tuple[str, PageMeta]:
     meta = _html_meta(html)
     tree = lxml_html.fromstring(html)
     superscripts_to_markers(tree)
-    entries, heading = _take_reference_list(tree)
-    entries += links_to_markers(tree, entries, _host(meta.url or _canonical(tree)))
+    entries, heading, position = _take_reference_list(tree)
+    from_links = links_to_markers(tree, entries, _host(meta.url or _canonical(tree)))
+    if from_links and not entries:
+        position = LINKS_IN_TEXT
+    entries += from_links
     text = trafilatura.extract(lxml_html.tostring(tree, encoding="unicode"), output_format="markdown",
                                include_links=False, include_tables=True, include_comments=False,
                                favor_precision=True)
@@ -509,8 +531,9 @@ def html_to_markdown(html: str, label: str = "article") -> tuple[str, PageMeta]:
         entries, heading = md_entries, heading_text(found_heading) if found_heading else None
     if entries:
         meta.reference_heading = heading
-        meta.reference_position = meta.reference_position or "after the body"
+        meta.reference_position = position or "after the body"
     else:
+        meta.reference_position = None
         _no_list(meta)
     if sum(len(ln.split()) for ln in body if not ln.startswith("#")) < 80:
         meta.warnings.append("the article body is short (under 80 words): check that the whole page "
@@ -559,12 +582,15 @@ def html_reference_entries(tree) -> list[str]:
     """The reference list as the page holds it, ``[n]`` labelled (the tree is left unchanged)."""
     import copy
 
-    entries, _ = _take_reference_list(copy.deepcopy(tree))
+    entries, _, _ = _take_reference_list(copy.deepcopy(tree))
     return entries
 
 
-def _take_reference_list(tree) -> tuple[list[str], str | None]:
-    """Find the reference list in the page, take it out of the tree: (entries, heading or None)."""
+def _take_reference_list(tree) -> tuple[list[str], str | None, str | None]:
+    """Find the reference list in the page and take it out of the tree.
+
+    Returns (entries, heading or None, "after the body" / "before the body" / None).
+    """
     for heading in tree.iter(*_HEADINGS, "p", "strong", "b", "div", "span", "summary"):
         if len(heading) > 2 or not is_references_heading(heading.text_content(), notes=True):
             continue
@@ -574,23 +600,31 @@ def _take_reference_list(tree) -> tuple[list[str], str | None]:
         entries = _list_entries(lst)
         if entries and (is_references_heading(heading.text_content())
                         or any(is_reference_like(e) for e in entries)):
-            words = heading_text(heading.text_content())
-            _drop(lst)
-            _drop(heading)
-            return entries, words
+            return entries, heading_text(heading.text_content()), _take(tree, lst, heading)
     for box in _note_boxes(tree):
         entries = _list_entries(box)
         if entries:
-            _drop(box)
-            return entries, None
+            inner = next(box.iter(*_HEADINGS), None)
+            return entries, heading_text(inner.text_content()) if inner is not None else None, \
+                _take(tree, box)
     for lst in tree.iter("ol", "ul"):
         items = [li for li in lst if li.tag == "li"]
         texts = [" ".join(li.text_content().split()) for li in items]
         if len(items) >= 2 and sum(map(is_reference_like, texts)) >= 0.6 * len(items):
-            entries = _list_entries(lst)
-            _drop(lst)
-            return entries, None
-    return [], None
+            return _list_entries(lst), None, _take(tree, lst)
+    return [], None, None
+
+
+def _take(tree, element, heading=None) -> str:
+    """Drop the list (and its heading) from the tree; say whether it stood before the body text."""
+    order = {e: i for i, e in enumerate(tree.iter())}
+    paragraphs = [order[p] for p in tree.iter("p") if len(p.text_content().split()) >= 12
+                  and element not in p.iterancestors() and p is not element]
+    before = bool(paragraphs) and order[element] < min(paragraphs)
+    _drop(element)
+    if heading is not None:
+        _drop(heading)
+    return "before the body" if before else "after the body"
 
 
 def _note_boxes(tree):
