@@ -182,6 +182,8 @@ def levels_chart(session: ReviewSession) -> HTML:
         n = int(session.claims["refs"].map(lambda refs, r=ref: r in refs).sum())
         level = f"level {src.cebm_level}" if src.cebm_level else "unassessed"
         rows.append({"source": source_label(session, ref), level: n})
+    if not rows:  # an article without a reference list (an audit finding of its own)
+        return HTML("<p>The article cites no sources, so there are no evidence levels to show.</p>")
     levels = pd.DataFrame(rows).set_index("source").fillna(0).astype(int)
     levels = levels.reindex(columns=sorted(levels.columns))
     colours = {"level 1": charts.OKABE_ITO["blue"], "level 2": charts.OKABE_ITO["bluish-green"],
