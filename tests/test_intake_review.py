@@ -91,3 +91,33 @@ def test_parse_prints_the_interface_shape(capsys):
     assert first["authors"][0] == {"family": "Okonkwo", "given": "A. C."}
     assert first["kind"] == "journal" and first["doi"] == "10.5555/jsch.2016.0082"
     assert doc["references"][3]["kind"] == "web"
+
+
+def test_the_corrected_list_is_printed_in_the_articles_style():
+    from evidence_review.audit.corrected import format_in_style
+    from evidence_review.intake.references import CitedReference
+
+    ref = CitedReference(number="1", printed="x", authors=["de Carvalho, M. A.", "Lindqvist, AB"], et_al=True,
+                         year="2019", title="Muscular cramp", container="Eur J Neurol", volume="26",
+                         issue="2", pages="214-221", doi_printed="https://doi.org/10.5555/ene.1")
+    assert format_in_style(ref, "ama") == ("de Carvalho MA, Lindqvist AB, et al. Muscular cramp. "
+                                           "Eur J Neurol. 2019;26(2):214-221. doi:10.5555/ene.1")
+    assert format_in_style(ref, "apa").startswith("de Carvalho, M. A., & Lindqvist, AB, et al. (2019).")
+    web = CitedReference(number="2", printed="x", kind="web", organisation="Example Agency",
+                         title="Coughs in children", year="2023", accessed="January 9, 2024",
+                         url="https://www.example.org/children/coughs")
+    assert format_in_style(web, "ama") == ("Example Agency. Coughs in children. Published 2023. Accessed "
+                                           "January 9, 2024. https://www.example.org/children/coughs")
+
+
+def test_et_al_is_never_a_person_in_bibtex_and_reads_back(tmp_path):
+    from evidence_review.intake import citedbib
+    from evidence_review.intake.references import CitedReference
+
+    ref = CitedReference(number="1", printed="Khan SU, Osei K, et al. T. J. 2020;1:2.",
+                         authors=["Khan, SU", "Osei, K"], et_al=True, title="T")
+    text = citedbib.cited_text([ref], "x")
+    assert "author = {Khan, SU and Osei, K and others}" in text
+    path = tmp_path / "cited.bib"
+    path.write_text(text, encoding="utf-8")
+    assert citedbib.read_cited(path) == [ref]

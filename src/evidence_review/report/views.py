@@ -12,7 +12,7 @@ import pandas as pd
 
 from evidence_review.appraisal import quality as q
 from evidence_review.appraisal.quality.readability import SMOG_MIN_SENTENCES
-from evidence_review.audit.corrected import corrected_reference, format_apa
+from evidence_review.audit.corrected import corrected_reference, format_in_style
 from evidence_review.core.provenance import git_commit, versions
 from evidence_review.core.vocab import BASES, UNREVIEWED, VERDICTS
 from evidence_review.core.vocab import VERDICT_SEVERITY as SEVERITY
@@ -378,11 +378,16 @@ def audit_findings(session: ReviewSession, include_unchecked: bool = True) -> HT
 
 
 def corrected_reference_list(session: ReviewSession) -> HTML:
-    """The reference list corrected from the records, in the article's own (APA-like) style."""
+    """The reference list corrected from the records, in the article's own style.
+
+    The style is review.yaml's ``review.corrected_style`` when set, else the style intake detected
+    (``article.citation_style``: apa, ama or vancouver; another one is printed in APA).
+    """
+    style = (session.meta.raw.get("review") or {}).get("corrected_style") or session.meta.citation_style
     items = []
     for a in session.audit.references:
         record = session.snapshot.work(a.doi) if a.doi else None
-        text = esc(format_apa(corrected_reference(a.cited, record)))
+        text = esc(format_in_style(corrected_reference(a.cited, record), style))
         # the list's own numbers are the references' numbers: no "[1]" typed on top of "1."
         value = f' value="{esc(a.ref)}"' if str(a.ref).isdigit() else ""
         items.append(f"<li{value}>{text if value else f'[{esc(a.ref)}] ' + text}</li>")
