@@ -13,7 +13,6 @@ from evidence_review.core.atomic import write_text
 from evidence_review.core.errors import InputError, Problem
 from evidence_review.core.paths import Review
 from evidence_review.core.progress import stderr
-from evidence_review.intake import parse as intake
 from evidence_review.report import exports
 from evidence_review.report.session import ReviewSession, claims_json, open_review
 from evidence_review.site import queries, recheck, scan
@@ -119,11 +118,6 @@ def cmd_export(args: Namespace) -> int:
         stderr(f"wrote {args.output}")
     else:
         sys.stdout.write(text)
-    return 0
-
-
-def cmd_parse(args: Namespace) -> int:
-    emit(intake.to_json(intake.read_article(args.article)), args.format)
     return 0
 
 
