@@ -304,6 +304,8 @@ def snapshot_sentence(session: ReviewSession) -> str:
     """Where the bibliographic records came from and when, in words for a reader (not the
     snapshot's own note, which is written for whoever maintains the review's data)."""
     snap = session.snapshot
+    if not snap.is_resolved:
+        return esc(PROVENANCE_TEXT["not-yet-resolved"])
     what = PROVENANCE_TEXT.get(snap.provenance, f"Provenance: {esc(snap.provenance)}.")
     return (f"The {_n(len(snap.works()), 'bibliographic record')} compared with the reference list "
             f"date from {esc(snap.retrieved)}. {esc(what)}")
