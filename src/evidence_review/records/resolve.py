@@ -102,8 +102,8 @@ def _parts(cited: CitedReference, message: dict) -> tuple[float, float, float]:
 def _compute_parts(cited: CitedReference, message: dict) -> tuple[float, float, float]:
     csl = _csl(message)
     title = title_similarity(cited.title, csl.get("title"), csl.get("title-short"))
-    if not cited.title and appears_in(csl.get("title"), cited.printed):
-        title = 1.0  # the parse missed the title, but the record's title is printed
+    if title < 1.0 and appears_in(csl.get("title"), cited.printed):
+        title = 1.0  # the parse missed or cut the title, but the record's title is printed
     record = [record_family(a) for a in csl.get("author", [])]
     families = _cited_families(cited)
     if not families and record and appears_in(record[0], cited.printed):
