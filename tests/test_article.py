@@ -70,9 +70,9 @@ def test_parse_markdown_sections_blocks_references():
     assert art.markers() == ["1", "2", "3"]
 
 
-def test_article_without_reference_list_is_rejected():
-    with pytest.raises(InputError, match="no reference list"):
-        article.parse_markdown("# T\n\nBody [1].\n")
+def test_article_without_reference_list_is_read_as_it_is():
+    parsed = article.parse_markdown("# T\n\nBody [1].\n")
+    assert parsed.references == [] and parsed.markers() == ["1"]
 
 
 @pytest.mark.parametrize("text,expected", [

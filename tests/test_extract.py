@@ -116,10 +116,7 @@ def test_markdown_is_normalised_and_references_relabelled(tmp_path):
 @pytest.mark.parametrize("name, content, field, words", [
     ("a.pdf", b"%PDF", "suffix", "unknown article type '.pdf'"),
     ("a.txt", b"\xff\xfe\x00binary", None, "not UTF-8"),
-    ("a.txt", b"Title Of Page\n\nA paragraph of text long enough to be the body of this page ok.\n",
-     "References", "no reference list"),
-    ("a.html", b"<html><body><p>A paragraph of text long enough to be a body, yes.</p></body></html>",
-     None, "no"),
+    ("a.txt", b"\n\n", "body", "the page holds no text"),
 ])
 def test_bad_inputs_name_the_file(tmp_path, name, content, field, words):
     path = tmp_path / name
@@ -130,6 +127,19 @@ def test_bad_inputs_name_the_file(tmp_path, name, content, field, words):
     assert problem.file == str(path) and words in problem.message
     if field:
         assert problem.field == field
+
+
+@pytest.mark.parametrize("name, content", [
+    ("a.txt", b"Title Of Page\n\nA paragraph of text long enough to be the body of this page ok.\n"),
+    ("a.html", b"<html><body><p>A paragraph of text long enough to be a body, yes.</p></body></html>"),
+])
+def test_a_page_without_a_list_or_with_a_short_body_is_read_with_warnings(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(content)
+    md, meta = extract.to_markdown(path)
+    assert "## References" not in md and article.parse_markdown(md).references == []
+    assert any("no reference list" in w for w in meta.warnings)
+    assert any("short" in w for w in meta.warnings)
 
 
 def test_missing_file(tmp_path):

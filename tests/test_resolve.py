@@ -195,3 +195,38 @@ def test_web_page_without_doi_is_not_forced():
     assert res.to_dict() == {"ref": "1", "status": "not-in-crossref", "doi": None,
                              "doi_cited": None, "reason": res.reason, "score": None,
                              "agency": None}
+
+
+def test_a_reference_the_parse_missed_is_queried_by_its_printed_string():
+    from evidence_review.records.resolve import query_text
+
+    odd = CitedReference(number="9", printed="Some odd reference string, 2019, https://example.org/x")
+    assert query_text(odd) == "Some odd reference string, 2019,"
+    assert query_text(CitedReference(number="9", printed="")) == ""
+
+
+def test_an_empty_reference_is_never_queried_and_a_failing_one_does_not_stop_the_rest():
+    from evidence_review.core.errors import CrossrefError
+
+    class Client:
+        asked = []
+
+        def get_works(self, dois, refresh=False):
+            return {}
+
+        def query_bibliographic(self, text, rows=5):
+            self.asked.append(text)
+            if "boom" in text:
+                raise CrossrefError("the server answered 500")
+            return []
+
+        def agency(self, doi):
+            return None
+
+    refs = [CitedReference(number="1", printed=""), CitedReference(number="2", printed="boom boom 2019"),
+            CitedReference(number="3", printed="Ames B. Walking. Knee J. 2019;4:1-9.", title="Walking",
+                           authors=["Ames, B"])]
+    out = resolve_references(refs, Client())
+    assert "" not in Client.asked and out["1"].status == "not-found"
+    assert out["2"].status == "error" and "500" in out["2"].reason
+    assert out["3"].status == "not-found"

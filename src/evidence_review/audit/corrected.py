@@ -101,3 +101,54 @@ def format_apa(ref: CitedReference) -> str:
     if link:
         parts.append(link)
     return " ".join(parts)
+
+
+def vancouver_name(author: str) -> str:
+    """'de Carvalho, M. A.' / 'Lindqvist, AB' as Vancouver prints it: 'de Carvalho MA' (particles kept)."""
+    family, _, given = author.partition(",")
+    letters = "".join(ch for ch in given if ch.isalpha() and ch.isupper())
+    return f"{family.strip()} {letters}".strip()
+
+
+def format_vancouver(ref: CitedReference, ama: bool = False) -> str:
+    """One reference in the Vancouver (NLM) or AMA style, the article's own when it uses one.
+
+    ``Family AB, Family CD. Title. Journal. Year;Vol(Issue):pages. doi:10.xxx``; a web page:
+    ``Organisation. Title. Published Year. Accessed Date. URL`` (AMA) or ``Title [Internet].
+    Publisher; Year [cited Date]. Available from: URL`` (Vancouver). "et al." is never an author.
+    """
+    names = [vancouver_name(a) for a in ref.authors]
+    etal = bool(getattr(ref, "et_al", False))
+    who = ", ".join(names) + (", et al" if etal else "") if names else (ref.organisation or "")
+    parts = [f"{who}." if who else ""]
+    title = (ref.title or "").rstrip(".")
+    doi = ref.doi_printed
+    if doi and doi.lower().startswith(("https://doi.org/", "http://doi.org/", "http://dx.doi.org/")):
+        doi = "doi:" + doi.split("doi.org/", 1)[1]
+    if ref.kind == "web" and not ref.volume:
+        if ama:
+            parts += [f"{title}." if title else "",
+                      f"{ref.container}." if ref.container and ref.container != ref.organisation else "",
+                      f"Published {ref.date_text or ref.year}." if ref.date_text or ref.year else "",
+                      f"Accessed {ref.accessed}." if ref.accessed else "", ref.url or doi or ""]
+        else:
+            when = ref.date_text or ref.year or ""
+            cited = f" [cited {ref.accessed}]" if ref.accessed else ""
+            parts += [f"{title} [Internet]." if title else "",
+                      f"{ref.publisher or ref.organisation or ''}; {when}{cited}.".lstrip("; "),
+                      f"Available from: {ref.url}" if ref.url else (doi or "")]
+        return " ".join(p for p in parts if p and p != ".").strip()
+    source = ref.container or ""
+    when = ref.year or ref.date_text or ""
+    detail = (f";{ref.volume}" if ref.volume else "") + (f"({ref.issue})" if ref.issue else "") \
+        + (f":{ref.pages}" if ref.pages else "")
+    parts += [f"{title}." if title else "", f"{source}." if source else "",
+              f"{when}{detail}." if when or detail else "", doi or (ref.url or "")]
+    return " ".join(p for p in parts if p).strip()
+
+
+def format_in_style(ref: CitedReference, style: str | None) -> str:
+    """One reference in the article's detected style ("apa", "ama", "vancouver"); APA otherwise."""
+    if style in ("ama", "vancouver"):
+        return format_vancouver(ref, ama=style == "ama")
+    return format_apa(ref)

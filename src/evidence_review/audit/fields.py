@@ -10,15 +10,17 @@ online-first year for the issue year, missing access date). A value the record d
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
 from evidence_review.audit.findings import AuditResult, Finding, RefAudit, _get
-from evidence_review.audit.markers import check_markers
+from evidence_review.audit.markers import check_list, check_markers
 from evidence_review.audit.updates import check_europepmc_updates, check_updates
 from evidence_review.core.dates import csl_year
 from evidence_review.core.pages import page_range
 from evidence_review.core.textmatch import (
+    appears_in,
     family_matches,
     initial_letters,
     initials,
@@ -26,7 +28,7 @@ from evidence_review.core.textmatch import (
     text_key,
     title_relation,
 )
-from evidence_review.core.vocab import SEVERITIES, STATUSES  # noqa: F401 - re-exported for callers
+from evidence_review.core.vocab import NOT_YET_RESOLVED, SEVERITIES, STATUSES  # noqa: F401 - re-exported for callers
 from evidence_review.intake.references import CitedReference
 from evidence_review.records.csl import from_crossref, split_particle
 from evidence_review.records.doi import as_clause, diagnose, is_valid, normalise
@@ -160,11 +162,13 @@ def compare_title(cited: CitedReference, record: dict) -> list[Finding]:
         return [Finding("title", "could-not-check", cited.title, None,
                         "The record holds no title, so the title could not be checked.")]
     if not cited.title:
+        if appears_in(full, cited.printed) or appears_in(record.get("title-short"), cited.printed):
+            return []  # printed, though the parse did not take it apart: as printed
         return [Finding("title", "major", None, full,
                         "No title is printed, so a reader cannot search for the work.", full)]
     kind, subtitle = title_relation(cited.title, full, record.get("title-short"))
-    if kind == "same":
-        return []
+    if kind == "same" or (appears_in(full, cited.printed) and text_key(cited.title) in text_key(full)):
+        return []  # the record's title is printed whole: a parse that cut it is not the article's error
     if kind == "dropped-subtitle":
         return [Finding("title", "minor", cited.title, full,
                         f"The printed title stops before the subtitle '{subtitle}' that the "
@@ -193,6 +197,8 @@ def compare_journal(cited: CitedReference, record: dict) -> list[Finding]:
     """Journal: full name or its recorded abbreviation; punctuation differences are minor."""
     full, short = record.get("container-title"), record.get("container-title-short")
     if not cited.container:
+        if appears_in(full, cited.printed) or appears_in(short, cited.printed):
+            return []  # printed, though the parse did not take it apart: as printed
         return ([Finding("journal", "major", None, full, "No journal is printed.", full)]
                 if full else [])
     if not full and not short:
@@ -217,7 +223,12 @@ def compare_journal(cited: CitedReference, record: dict) -> list[Finding]:
 
 
 def compare_year(cited: CitedReference, record: dict) -> list[Finding]:
-    """Year: say which recorded date the cited year matches (print, online-first, issued)."""
+    """Year: say which recorded date the cited year matches (print, online-first, issued).
+
+    The styles' rule: the year belongs to the version cited. A reference that cites an issue's
+    volume and number with the online-first year is a minor finding that says so; one that cites
+    the online-first version (no volume) with its year is only noted.
+    """
     year = cited.cited_year
     printed_y = csl_year(record.get("published-print"))
     online_y = csl_year(record.get("published-online"))
@@ -229,6 +240,13 @@ def compare_year(cited: CitedReference, record: dict) -> list[Finding]:
                         "The record holds no publication date, so the year could not be checked.")]
     if year == printed_y or (printed_y is None and year in (online_y, issued_y)):
         return []
+    if year == online_y and printed_y is not None and (cited.volume or cited.issue):
+        issue = f"volume {cited.volume}" + (f", number {cited.issue}" if cited.issue else "") \
+            if cited.volume else f"number {cited.issue}"
+        return [Finding("year", "minor", str(year), str(printed_y),
+                        f"The reference cites {issue}, the issue dated {printed_y}, with the "
+                        f"online-first year {year}: the year belongs to the version cited, so it "
+                        f"should be {printed_y}.", str(printed_y))]
     if year == online_y and year == issued_y:
         return [Finding("year", "info", str(year), str(online_y),
                         f"The cited year {year} is the online-first year, which Crossref records "
@@ -248,9 +266,16 @@ def compare_year(cited: CitedReference, record: dict) -> list[Finding]:
                     f"online-first year {online_y}.", str(expected))]
 
 
-def _compare_simple(name: str, cited_value: str | None, record_value: str | None) -> list[Finding]:
-    """Volume or issue: wrong is major, missing from the record is could-not-check."""
+def _compare_simple(name: str, cited_value: str | None, record_value: str | None,
+                    printed: str | None = None) -> list[Finding]:
+    """Volume or issue: wrong is major, missing from the record is could-not-check.
+
+    A value the parse missed but the printed reference shows where a volume or issue stands
+    (``;12(3):`` or ``, 12(3),``) is as printed, not missing.
+    """
     if not cited_value and not record_value:
+        return []
+    if not cited_value and record_value and printed and _printed_number(name, record_value, printed):
         return []
     if not record_value:
         return [Finding(name, "could-not-check", cited_value, None,
@@ -266,11 +291,24 @@ def _compare_simple(name: str, cited_value: str | None, record_value: str | None
     return []
 
 
+def _printed_number(name: str, value: str, printed: str) -> bool:
+    """Whether a volume or issue number stands in a printed reference where such numbers stand."""
+    v = re.escape(value.strip())
+    if name == "issue":
+        pattern = rf"\(\s*{v}\s*\)|\b(?:no|issue|nr|n)\.?\s*{v}\b"
+    else:
+        pattern = rf"(?:;|,|\bvol\.?)\s*{v}\s*(?:\(|:|,)|\b{v}\s*\("
+    return bool(re.search(pattern, printed, re.IGNORECASE))
+
+
 def compare_pages(cited: CitedReference, record: dict) -> list[Finding]:
     """Pages: a wrong first page is major, a wrong last page minor."""
     page = record.get("page")
     if not cited.pages and not page:
         return []
+    if not cited.pages and page and re.search(
+            rf"(?:^|[\s:,p.])\s*{re.escape(page_range(page)[0])}\s*(?:[-–]|\.|$)", cited.printed or ""):
+        return []  # printed, though the parse did not take it apart
     if not page:
         return [Finding("page", "could-not-check", cited.pages, None,
                         "The record holds no pages, so the printed pages could not be checked.")]
@@ -367,14 +405,20 @@ def audit_reference(cited: CitedReference, record: dict | None, resolution: Any,
     status = res.get("status") or ("not-in-crossref" if cited.kind == "web" and not record
                                    else "matched" if record else "not-found")
     csl = from_crossref(record) if record else None
+    if status == NOT_YET_RESOLVED:
+        return RefAudit(ref=cited.number, cited=cited, status=status, doi_cited=res.get("doi_cited"),
+                        doi=None, reason=res.get("reason"),
+                        findings=[Finding("record", "could-not-check", None, None,
+                                          "Not yet resolved: run `evidence-review fetch` to look the "
+                                          "reference up in Crossref.")])
     findings = compare_doi(cited, {**res, "status": status})
     if csl is not None:
         findings += compare_authors(cited, csl)
         findings += compare_title(cited, csl)
         findings += compare_journal(cited, csl)
         findings += compare_year(cited, csl)
-        findings += _compare_simple("volume", cited.volume, csl.get("volume"))
-        findings += _compare_simple("issue", cited.issue, csl.get("issue"))
+        findings += _compare_simple("volume", cited.volume, csl.get("volume"), cited.printed)
+        findings += _compare_simple("issue", cited.issue, csl.get("issue"), cited.printed)
         findings += compare_pages(cited, csl)
         updates = check_updates(record, article_updated)
         if europepmc:
@@ -397,7 +441,8 @@ def audit_reference(cited: CitedReference, record: dict | None, resolution: Any,
 
 def audit_review(cited_refs: list[CitedReference], snapshot: Any,
                  article_markers: list[str] | None = None,
-                 article_updated: Any = None, source_texts: Any = None) -> AuditResult:
+                 article_updated: Any = None, source_texts: Any = None,
+                 reference_list: dict | None = None) -> AuditResult:
     """Audit a whole reference list against an offline Crossref snapshot.
 
     Parameters
@@ -412,6 +457,9 @@ def audit_review(cited_refs: list[CitedReference], snapshot: Any,
         The article's last-updated date.
     source_texts : SourceTexts, optional
         The Europe PMC part of the snapshot (PMIDs, PMCIDs, update signals).
+    reference_list : dict, optional
+        What intake found of the list (review.yaml ``article.reference_list``: ``heading``,
+        ``position``); a list without a heading is a finding, as is no list at all.
     """
     resolutions = (_get(snapshot, "references") or {}) if snapshot is not None else {}
     audits = []
@@ -425,12 +473,17 @@ def audit_review(cited_refs: list[CitedReference], snapshot: Any,
                                       source_texts.retrieved if source_texts else None))
     markers = (check_markers(article_markers, [r.number for r in cited_refs])
                if article_markers is not None else [])
+    markers += check_list(cited_refs, reference_list)
     return AuditResult(references=audits, markers=markers)
 
 
 def _infer_resolution(ref: CitedReference, snapshot: Any) -> dict:
     """A resolution for a reference the snapshot has no entry for: look its DOI up directly."""
     doi = normalise(ref.doi_printed) if ref.doi_printed else None
+    if snapshot is not None and not getattr(snapshot, "is_resolved", True) and not (
+            not doi and ref.kind == "web"):
+        return {"status": NOT_YET_RESOLVED, "doi": None, "doi_cited": doi,
+                "reason": "Not yet resolved: the review has no Crossref snapshot yet."}
     if doi and snapshot is not None and is_valid(doi) and snapshot.work(doi):
         return {"status": "matched", "doi": doi, "doi_cited": doi}
     if not doi and ref.kind == "web":

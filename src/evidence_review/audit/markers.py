@@ -6,6 +6,7 @@ from collections import Counter
 
 from evidence_review.audit.findings import Finding
 from evidence_review.core.markers import expand
+from evidence_review.intake.references import CitedReference
 
 
 def check_markers(markers_in_text: list[str], ref_numbers: list[str]) -> list[Finding]:
@@ -41,3 +42,27 @@ def check_markers(markers_in_text: list[str], ref_numbers: list[str]) -> list[Fi
     return findings
 
 
+
+
+def check_list(refs: list[CitedReference], reference_list: dict | None) -> list[Finding]:
+    """The reference list itself: none at all (major), no heading, an entry with no text (minor).
+
+    ``reference_list`` is what intake recorded (``heading``, ``position``); None when unknown (a
+    review made before intake recorded it), in which case only the entries are checked.
+    """
+    findings: list[Finding] = []
+    if not refs:
+        if reference_list is not None:
+            findings.append(Finding("reference-list", "major", None, None,
+                                    "The article prints no reference list, so none of its claims "
+                                    "is attributed to a source a reader can check."))
+        return findings
+    if (reference_list is not None and not reference_list.get("heading")
+            and reference_list.get("position") != "links in the text"):
+        findings.append(Finding("reference-list", "minor", None, None,
+                                "The reference list has no heading, so a reader may not see it "
+                                "as the article's sources."))
+    findings += [Finding("reference-list", "minor", f"[{r.number}]", None,
+                         f"Reference [{r.number}] is an entry with no text.")
+                 for r in refs if not (r.printed or "").strip()]
+    return findings

@@ -16,6 +16,7 @@ from evidence_review.core.safety import base_url_problem, mailto_problem
 from evidence_review.site.questions import QUESTIONS as SITE_QUESTIONS
 
 FORMATS = ("table", "json", "csv")
+LIGHT = ("parse",)  # commands served by cli/light.py
 
 
 class _Parser(argparse.ArgumentParser):
@@ -131,6 +132,10 @@ def make_parser() -> argparse.ArgumentParser:
     _crossref_opts(p)
     _europepmc_opts(p)
 
+    p = sub.add_parser("parse", help="what intake reads from a page (references, fields, markers), "
+                                     "without creating a review")
+    p.add_argument("article", type=Path, help="the article: .md, .txt or a saved .html page")
+    p.add_argument("--format", choices=("json",), default="json")
     _site_commands(sub)
     return parser
 
@@ -194,7 +199,10 @@ def main(argv: list[str] | None = None) -> int:
     args = None
     try:
         args = make_parser().parse_args(argv)
-        from evidence_review.cli import commands  # after parsing: --help need not load pandas
+        if args.command in LIGHT:  # after parsing: --help need not load pandas, nor the report stack
+            from evidence_review.cli import light as commands
+        else:
+            from evidence_review.cli import commands
 
         return getattr(commands, f"cmd_{args.command.replace('-', '_')}")(args)
     except InputError as exc:

@@ -23,6 +23,18 @@ def text_key(text: str | None) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", text).split())
 
 
+def appears_in(value: str | None, printed: str | None) -> bool:
+    """Whether a value appears, as whole words, in a printed text (case, accents, punctuation ignored).
+
+    >>> appears_in("Sleep Medicine Trials", "Abara T. CPAP trial. Sleep Medicine Trials. 2020;6:1-9.")
+    True
+    >>> appears_in("6", "Sleep Med. 2016;16:1-9.")
+    False
+    """
+    key, text = text_key(value), text_key(printed)
+    return bool(key) and f" {key} " in f" {text} "
+
+
 def similarity(a: str, b: str) -> float:
     """Similarity of two texts' keys, 0 to 1."""
     return difflib.SequenceMatcher(None, text_key(a), text_key(b)).ratio()

@@ -18,10 +18,11 @@ SUPPORTING = ("supported", "partially-supported")
 BASES = ("full-text", "abstract", "publisher-record", "pubmed-record", "secondary-summary", "none")
 
 # How a printed reference was resolved to a record.
-STATUSES = ("matched", "repaired", "not-found", "not-in-crossref", "error")
+STATUSES = ("matched", "repaired", "not-found", "not-in-crossref", "error", "not-yet-resolved")
 RESOLVED = ("matched", "repaired")  # a record was found and is the work cited
 SETTLED = ("matched", "repaired", "not-in-crossref")  # nothing more to ask Crossref
-UNRESOLVED = ("not-found", "error")  # blocks publication
+UNRESOLVED = ("not-found", "error", "not-yet-resolved")  # blocks publication
+NOT_YET_RESOLVED = "not-yet-resolved"  # no snapshot yet (init --no-fetch, or a fetch that failed)
 
 # Severity of an audit finding.
 SEVERITIES = ("major", "minor", "info", "could-not-check")

@@ -15,7 +15,19 @@ from pathlib import Path
 from evidence_review.core.errors import InputError, Problem
 from evidence_review.core.markers import MARKER, numbers_in
 
-REFERENCES_HEADINGS = ("references", "reference list", "sources", "bibliography", "works cited")
+# Headings a reference list stands under, in the languages health pages are written in (compared
+# case-folded, without "#", "*" or a final colon). "Notes" and "Footnotes" count only when entries
+# follow them (extract.py); article.md always heads its list "## References".
+REFERENCES_HEADINGS = (
+    "references", "reference list", "sources", "bibliography", "works cited", "citations",
+    "sources and references", "references and sources", "references and further reading",
+    "scientific references", "research sources", "literature", "literature cited", "cited literature",
+    "referencias", "referencias bibliográficas", "bibliografía", "fuentes", "quellen",
+    "quellenangaben", "literatur", "literaturverzeichnis", "références", "références bibliographiques",
+    "bibliographie", "sources et références", "bibliografia", "riferimenti", "riferimenti bibliografici",
+    "fonti", "referências", "fontes", "referenties", "bronnen", "literatuur", "källor", "referenser",
+    "kilder", "referanser", "lähteet", "źródła", "piśmiennictwo", "bibliografie", "literatura")
+NOTE_HEADINGS = ("notes", "footnotes", "endnotes", "notas", "anmerkungen", "fußnoten")
 BULLETS = re.compile(r"^\s*(?:[•●▪◦·*\-–]|\d{1,2}[.)])\s+")
 # Words a title-cased heading may leave in lower case.
 _MINOR_WORDS = {"a", "an", "and", "as", "at", "by", "for", "in", "is", "of", "on", "or", "the", "to",
@@ -110,7 +122,7 @@ def parse_markdown(text: str, path: str = "article.md") -> Article:
             continue
         if stripped.startswith("#"):
             section = stripped.lstrip("#").strip()
-            in_refs = section.lower() in REFERENCES_HEADINGS
+            in_refs = section.casefold() in REFERENCES_HEADINGS
             if not in_refs:
                 sections.append(section)
             continue
@@ -120,10 +132,6 @@ def parse_markdown(text: str, path: str = "article.md") -> Article:
             blocks.append(Block(section, stripped[2:].strip(), is_item=True))
         else:
             blocks.append(Block(section, stripped))
-    if not references:
-        raise InputError(Problem(file=path, field="References",
-                                 message="the article has no reference list: add a '## References' "
-                                         "section with one '[n] ...' entry per line"))
     return Article(title=title, blocks=blocks, references=references, path=path, sections=sections)
 
 

@@ -36,6 +36,10 @@ def _balanced(value: str) -> bool:
     return depth == 0
 
 
+def _is_etal(author: str) -> bool:
+    return author.strip().lower().rstrip(".") in ("et al", "et al.")
+
+
 def to_entry(ref: CitedReference) -> Entry:
     """One CitedReference as a BibTeX entry keyed ``ref<number>``."""
     fields: list[Field] = []

@@ -229,7 +229,7 @@ def from_cited(ref: CitedReference) -> dict:
         CSL-JSON with ``id`` ``"ref-<number>"``; ``type`` is ``article-journal`` or ``webpage``.
     """
     doi = normalise(ref.doi_printed) if ref.doi_printed else None
-    authors = [_printed_name(a) for a in ref.authors]
+    authors = [_printed_name(a) for a in ref.authors if "et al" not in a.lower()]  # never a person
     if ref.organisation:
         authors.append({"literal": ref.organisation})
     item: dict = {

@@ -15,10 +15,12 @@ client object passed in.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
-from evidence_review.core.textmatch import family_matches, record_family, title_similarity
+from evidence_review.core.errors import CrossrefError
+from evidence_review.core.textmatch import appears_in, family_matches, record_family, title_similarity
 from evidence_review.intake.references import CitedReference
 from evidence_review.records.csl import from_crossref
 from evidence_review.records.doi import as_clause, candidates, diagnose, is_valid, normalise
@@ -100,8 +102,12 @@ def _parts(cited: CitedReference, message: dict) -> tuple[float, float, float]:
 def _compute_parts(cited: CitedReference, message: dict) -> tuple[float, float, float]:
     csl = _csl(message)
     title = title_similarity(cited.title, csl.get("title"), csl.get("title-short"))
+    if title < 1.0 and appears_in(csl.get("title"), cited.printed):
+        title = 1.0  # the parse missed or cut the title, but the record's title is printed
     record = [record_family(a) for a in csl.get("author", [])]
     families = _cited_families(cited)
+    if not families and record and appears_in(record[0], cited.printed):
+        families = [f for f in record if appears_in(f, cited.printed)]
     if families and record:
         first = 1.0 if family_matches(families[0], record[0]) else 0.0
         shared = sum(any(family_matches(f, r) for r in record) for f in families)
@@ -110,6 +116,8 @@ def _compute_parts(cited: CitedReference, message: dict) -> tuple[float, float, 
         authors = 0.5  # nothing to compare: neither for nor against
     year = cited.cited_year
     years = _years(message)
+    if year is None:
+        year = next((y for y in sorted(years) if appears_in(str(y), cited.printed)), None)
     if year is None or not years:
         year_part = 0.5
     else:
@@ -154,16 +162,33 @@ def _describe(message: dict) -> str:
     return f"'{csl.get('title', 'untitled')}' ({who})"
 
 
-def _query_text(cited: CitedReference) -> str:
-    """The bibliographic query: cited authors, title, journal and year."""
-    return " ".join(filter(None, [", ".join(_cited_families(cited)), cited.title,
-                                  cited.container, cited.year]))
+_CLEAN = re.compile(r"https?://\S+|\bdoi:\s*\S+|\b(?:PMID|PMCID):?\s*\S+|\[(?:Internet|cited[^\]]*)\]|"
+                    r"\b(?:Accessed|Available from|Retrieved)\b[^.]*\.?", re.IGNORECASE)
+
+
+def query_text(cited: CitedReference) -> str:
+    """The bibliographic query: cited authors, title, journal and year; when the parse missed the
+    title or the authors, the printed string itself, cleaned of links, identifiers and access notes
+    (Crossref's matcher is built for whole reference strings). Empty only when nothing is printed.
+    """
+    fields = " ".join(filter(None, [", ".join(_cited_families(cited)), cited.title,
+                                    cited.container, cited.year]))
+    if cited.title and (cited.authors or cited.organisation):
+        return fields
+    printed = " ".join(_CLEAN.sub(" ", cited.printed or "").split())
+    return printed if len(printed) >= len(fields) else fields
+
+
+_query_text = query_text
 
 
 def _by_query(cited: CitedReference, client: WorksClient,
               threshold: float) -> tuple[dict | None, str]:
     """The best bibliographic match above the threshold, or None with a sentence saying why."""
-    items = client.query_bibliographic(_query_text(cited), rows=5)
+    text = query_text(cited)
+    if not text.strip():
+        return None, "nothing is printed to look up"
+    items = client.query_bibliographic(text, rows=5)
     scored = sorted(((match_score(cited, m), m) for m in items if m.get("DOI")),
                     key=lambda pair: -pair[0])
     for _score, message in scored:
@@ -206,7 +231,8 @@ def resolve_references(cited_refs: list[CitedReference], client: WorksClient,
     global _memo
     _memo = {}
     try:
-        return {r.number: _resolve_one(r, printed.get(r.number), outcomes, client, threshold, refresh)
+        return {r.number: _resolve_safely(r, printed.get(r.number), outcomes, client, threshold,
+                                         refresh)
                 for r in cited_refs}
     finally:
         _memo = None
@@ -214,6 +240,16 @@ def resolve_references(cited_refs: list[CitedReference], client: WorksClient,
 
 def _get_works(client: WorksClient, dois: list[str], refresh: bool) -> dict[str, Any]:
     return client.get_works(dois, refresh=True) if refresh else client.get_works(dois)
+
+
+def _resolve_safely(cited: CitedReference, doi: str | None, outcomes: dict, client: WorksClient,
+                    threshold: float, refresh: bool = False) -> Resolution:
+    """:func:`_resolve_one`; a reference whose lookup fails is recorded as an error with its reason
+    and the others go on (one bad answer never costs the whole snapshot)."""
+    try:
+        return _resolve_one(cited, doi, outcomes, client, threshold, refresh)
+    except CrossrefError as exc:
+        return Resolution(cited.number, "error", None, doi, f"Crossref could not be asked: {exc}.")
 
 
 def _resolve_one(cited: CitedReference, doi: str | None, outcomes: dict, client: WorksClient,

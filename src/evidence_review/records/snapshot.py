@@ -46,6 +46,7 @@ SCHEMA = 1
 MANIFEST = "manifest.json"
 WORKS_DIR = "works"
 PROVENANCES = ("reconstructed", "crossref-api")
+NOT_YET_RESOLVED = "not-yet-resolved"  # the provenance of Snapshot.unresolved(): nothing asked yet
 REFERENCE_STATUSES = STATUSES
 # Fields Crossref changes without the work changing: never let them reach what nbval compares.
 VOLATILE_FIELDS = ("indexed", "deposited", "is-referenced-by-count", "score", "reference-count",
@@ -115,6 +116,30 @@ class Snapshot:
         for doi, entry in manifest["works"].items():
             works[normalise(doi)] = _read_work(directory, doi, entry)
         return cls(directory=directory, manifest=manifest, _works=works)
+
+    @classmethod
+    def unresolved(cls, directory: str | os.PathLike) -> Snapshot:
+        """The snapshot of a review whose references were never resolved (``init --no-fetch`` or a
+        failed fetch): no records, provenance ``not-yet-resolved``; the audit says so per reference.
+        """
+        return cls(directory=Path(directory), _works={}, manifest={
+            "schema": SCHEMA, "provenance": NOT_YET_RESOLVED, "retrieved": None, "references": {},
+            "works": {}, "base_url": None, "client": None,
+            "note": "The references have not been resolved yet: run `evidence-review fetch`."})
+
+    @classmethod
+    def load_or_unresolved(cls, directory: str | os.PathLike) -> Snapshot:
+        """:meth:`load`, or :meth:`unresolved` when no snapshot was ever written (a crash-parked
+        previous snapshot or a corrupt one still raises)."""
+        directory = Path(directory)
+        parked = list(directory.parent.glob(f".{directory.name}.previous-*"))
+        if not (directory / MANIFEST).is_file() and not parked:
+            return cls.unresolved(directory)
+        return cls.load(directory)
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.provenance != NOT_YET_RESOLVED
 
     @property
     def provenance(self) -> str:

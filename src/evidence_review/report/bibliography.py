@@ -192,6 +192,7 @@ class BibEntry:
     source: Source | None = None
     pmid: str | None = None  # from Europe PMC
     pmcid: str | None = None
+    printed: str = ""  # the reference as printed, shown as is when there is no record
 
 
 def _with_issued(item: dict) -> dict:
@@ -225,6 +226,7 @@ def bibliography_entries(session: ReviewSession) -> list[BibEntry]:
         tally = Counter(citing["verdict"])
         entries.append(BibEntry(
             number=ref_audit.ref, item=item, from_record=from_record, status=ref_audit.status,
+            printed=ref_audit.cited.printed,
             findings=ref_audit.counts(), doi=ref_audit.doi,
             cited_for=list(citing["id"]),
             verdicts={v: tally[v] for v in VERDICT_ORDER if tally[v]},
@@ -271,8 +273,14 @@ def _audit_line(entry: BibEntry) -> str:
         line += f'; PMID <a href="{esc(pubmed_url(entry.pmid))}">{esc(entry.pmid)}</a>'
     if entry.pmcid:
         line += f'; PMCID <a href="{esc(pmc_url(entry.pmcid))}">{esc(entry.pmcid)}</a>'
-    basis = "the Crossref record" if entry.from_record else "the reference as printed (no record)"
-    return f"{line}. Formatted from {basis}."
+    if entry.from_record:
+        return f"{line}. Formatted from the Crossref record."
+    return f"{line}. Shown exactly as printed in the article (no record to format it from)."
+
+
+def _as_printed(entry: BibEntry) -> str:
+    """A reference without a record, exactly as the article prints it (every printed field kept)."""
+    return _linkify(html.escape(entry.printed or "", quote=False))
 
 
 def entry_html(entry: BibEntry, style: str = "ama") -> str:
@@ -292,7 +300,7 @@ def entry_html(entry: BibEntry, style: str = "ama") -> str:
     lines = "".join(f"<p><b>{esc(k)}:</b> {v}</p>" for k, v in rows)
     return (f'<div class="bib-entry" id="{esc(ref_anchor(entry.number))}">'
             f'<p class="citation"><span class="bib-number">{esc(entry.number)}.</span> '
-            f"{format_reference(entry.item, style, printed_url=_printed_url(entry))}</p>"
+            f"{format_reference(entry.item, style) if entry.from_record else _as_printed(entry)}</p>"
             f'<div class="annotation">{lines}</div></div>')
 
 

@@ -150,8 +150,11 @@ def stacked_bars(table: pd.DataFrame, colours: dict[str, str], title: str, xlabe
     """Horizontal stacked bars, one per row of ``table``, one segment per column, drawn wide and
     narrow (both SVGs are returned; the stylesheet shows one)."""
     hatches = hatches or {}
+    if table.empty or not float(table.to_numpy().sum()):  # nothing counted (e.g. no claims yet)
+        return f'<p class="chart-empty">{esc(title)}: nothing to count yet.</p>'
     desc = describe(table, unit)
     series = sum(1 for c in table.columns if table[c].sum())
+    series = max(series, 1)  # every bar empty (nothing counted yet): one legend column, not zero
     wide = _fitted(table, colours, hatches, xlabel, WIDE_PT, min(series, 3))
     longest = max((len(str(c)) for c in table.columns if table[c].sum()), default=0)
     narrow = _fitted(table, colours, hatches, xlabel, NARROW_PT, 1 if longest > 14 else min(series, 2))

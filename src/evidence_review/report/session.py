@@ -16,7 +16,6 @@ from evidence_review.appraisal import consistency, evidence, gate, quality
 from evidence_review.appraisal import verdicts as verdicts_mod
 from evidence_review.appraisal.passages import claim_passages
 from evidence_review.audit import fields as audit
-from evidence_review.core import markers
 from evidence_review.core.errors import EvidenceReviewError, InputError, Problem
 from evidence_review.core.paths import Review
 from evidence_review.core.vocab import UNREVIEWED
@@ -81,7 +80,7 @@ class ReviewSession:
 
     @cached_property
     def snapshot(self):
-        return Snapshot.load(self.review.snapshot_dir)
+        return Snapshot.load_or_unresolved(self.review.snapshot_dir)
 
     @cached_property
     def source_texts(self):
@@ -143,7 +142,9 @@ class ReviewSession:
 
     def claims_context(self) -> claims_mod.Context:
         return claims_mod.Context(
-            ref_numbers=self.ref_numbers,
+            # a claim may cite a number the article cites without listing it (the article's error,
+            # which the audit reports): the claims table records what the article says
+            ref_numbers=self.ref_numbers | frozenset(self.article.markers()),
             article_text=self.review.article.read_text(encoding="utf-8"),
             candidate_ids=frozenset(c.id for c in self.candidates),
             candidate_markers={c.id: c.markers for c in self.candidates},
@@ -194,7 +195,8 @@ class ReviewSession:
     def audit(self):
         return audit.audit_review(self.cited, self.snapshot, article_markers=self.article.markers(),
                                   article_updated=self.meta.last_updated,
-                                  source_texts=self.source_texts)
+                                  source_texts=self.source_texts,
+                                  reference_list=self.meta.raw.get("article", {}).get("reference_list"))
 
     def blockers(self) -> list[str]:
         """What blocks publication (the gate of ``check --strict``), one sentence each."""
@@ -227,7 +229,6 @@ class ReviewSession:
                 problems.append(Problem(file=file, message=rest) if sep and "/" in file
                                 else Problem(file=name, message=message))
         if not any(p.file.endswith(("article.md", "review.yaml")) for p in problems):
-            problems.extend(self._marker_problems())
             problems.extend(self._bib_problems())
         try:  # needs valid claims, sources and scheme; their own problems are listed above
             problems.extend(self._consistency_problems())
@@ -242,20 +243,6 @@ class ReviewSession:
         return consistency.review_problems(self.claims, self.sources, self.scheme,
                                            claims_label=self.review.rel(self.review.claims),
                                            sources_label=self.review.rel(self.review.sources), rows=rows)
-
-    def _marker_problems(self) -> list[Problem]:
-        """A [n] marker in the body that names no reference is an input error, located by line."""
-        label = self.review.rel(self.review.article)
-        out = []
-        for line_no, line in enumerate(self.review.article.read_text(encoding="utf-8").splitlines(), 1):
-            if line.lstrip().startswith("[") and line.lstrip()[1:2].isdigit() and "]" in line[:6]:
-                continue  # a reference-list entry, not a marker
-            for number in markers.numbers_in(line):
-                if number not in self.ref_numbers:
-                    out.append(Problem(label, f"marker [{number}] names no reference in the list "
-                                              f"(known: {', '.join(sorted(self.ref_numbers, key=int))})",
-                                       row=line_no, field=f"[{number}]"))
-        return out
 
     def _bib_problems(self) -> list[Problem]:
         """refs/NAME/cited.bib must parse and match the reference list in article.md."""

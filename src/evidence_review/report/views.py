@@ -12,7 +12,7 @@ import pandas as pd
 
 from evidence_review.appraisal import quality as q
 from evidence_review.appraisal.quality.readability import SMOG_MIN_SENTENCES
-from evidence_review.audit.corrected import corrected_reference, format_apa
+from evidence_review.audit.corrected import corrected_reference, format_in_style
 from evidence_review.core.provenance import git_commit, versions
 from evidence_review.core.vocab import BASES, UNREVIEWED, VERDICTS
 from evidence_review.core.vocab import VERDICT_SEVERITY as SEVERITY
@@ -182,6 +182,8 @@ def levels_chart(session: ReviewSession) -> HTML:
         n = int(session.claims["refs"].map(lambda refs, r=ref: r in refs).sum())
         level = f"level {src.cebm_level}" if src.cebm_level else "unassessed"
         rows.append({"source": source_label(session, ref), level: n})
+    if not rows:  # an article without a reference list (an audit finding of its own)
+        return HTML("<p>The article cites no sources, so there are no evidence levels to show.</p>")
     levels = pd.DataFrame(rows).set_index("source").fillna(0).astype(int)
     levels = levels.reindex(columns=sorted(levels.columns))
     colours = {"level 1": charts.OKABE_ITO["blue"], "level 2": charts.OKABE_ITO["bluish-green"],
@@ -279,6 +281,8 @@ PROVENANCE_TEXT = {
                      "rebuilt offline from values the reviewer confirmed one by one; a field nobody "
                      "confirmed is absent and shows as 'could not check', which is not an error.",
     "crossref-api": "The records are Crossref's own answers, as retrieved on that date.",
+    "not-yet-resolved": "The references have not been resolved yet (run `evidence-review fetch`); "
+                        "every reference is reported as not yet resolved.",
 }
 
 
@@ -300,6 +304,8 @@ def snapshot_sentence(session: ReviewSession) -> str:
     """Where the bibliographic records came from and when, in words for a reader (not the
     snapshot's own note, which is written for whoever maintains the review's data)."""
     snap = session.snapshot
+    if not snap.is_resolved:
+        return esc(PROVENANCE_TEXT["not-yet-resolved"])
     what = PROVENANCE_TEXT.get(snap.provenance, f"Provenance: {esc(snap.provenance)}.")
     return (f"The {_n(len(snap.works()), 'bibliographic record')} compared with the reference list "
             f"date from {esc(snap.retrieved)}. {esc(what)}")
@@ -374,11 +380,16 @@ def audit_findings(session: ReviewSession, include_unchecked: bool = True) -> HT
 
 
 def corrected_reference_list(session: ReviewSession) -> HTML:
-    """The reference list corrected from the records, in the article's own (APA-like) style."""
+    """The reference list corrected from the records, in the article's own style.
+
+    The style is review.yaml's ``review.corrected_style`` when set, else the style intake detected
+    (``article.citation_style``: apa, ama or vancouver; another one is printed in APA).
+    """
+    style = (session.meta.raw.get("review") or {}).get("corrected_style") or session.meta.citation_style
     items = []
     for a in session.audit.references:
         record = session.snapshot.work(a.doi) if a.doi else None
-        text = esc(format_apa(corrected_reference(a.cited, record)))
+        text = esc(format_in_style(corrected_reference(a.cited, record), style))
         # the list's own numbers are the references' numbers: no "[1]" typed on top of "1."
         value = f' value="{esc(a.ref)}"' if str(a.ref).isdigit() else ""
         items.append(f"<li{value}>{text if value else f'[{esc(a.ref)}] ' + text}</li>")

@@ -31,7 +31,8 @@ from evidence_review.core.errors import CrossrefError, InputError, Problem
 from evidence_review.core.paths import Review
 from evidence_review.core.safety import http_url
 from evidence_review.intake import article as article_mod
-from evidence_review.intake import extract, reflist
+from evidence_review.intake import extract
+from evidence_review.intake import parse as intake
 from evidence_review.intake.references import CitedReference
 from evidence_review.workflow.prepare import prepare
 
@@ -94,15 +95,15 @@ def init_review(article: Path | str, name: str, root: Path | str | None = None, 
     Raises
     ------
     InputError
-        Bad name, missing or unreadable article, unknown file type, no reference list, or an
-        existing review without ``force``.
+        Bad name, missing or unreadable article, unknown file type, or an existing review without
+        ``force``. A page without a reference list becomes a review with a warning.
     """
     review = Review.open(name, root, must_exist=False)
     article = Path(article)
     progress(f"init: reading {article}")
     original = _read_original(article)  # read before anything is replaced: it may live in data/NAME
-    markdown, meta = extract.to_markdown(article)
-    parsed = article_mod.parse_markdown(markdown, path=str(article))
+    read = intake.read_article(article)
+    markdown, meta, parsed = read.markdown, read.meta, read.article
     _make_room(review, force)
     # Everything is written into a hidden folder of the project first and swapped in at the end,
     # so an existing review is only replaced once its replacement is complete.
@@ -113,8 +114,7 @@ def init_review(article: Path | str, name: str, root: Path | str | None = None, 
                                                                 f"{exc.strerror or exc}")) from None
     try:
         staged = Review(name=review.name, root=stage_root)
-        result = InitResult(review=review, meta=meta, style=reflist.detect_style(parsed.references),
-                            references=reflist.parse_list(parsed.references))
+        result = InitResult(review=review, meta=meta, style=read.style, references=read.references)
         staged.data_dir.mkdir(parents=True)
         written = _write_inputs(staged, article, original, markdown, meta, parsed, result.style)
         written += prepare(staged, parsed)
@@ -127,7 +127,7 @@ def init_review(article: Path | str, name: str, root: Path | str | None = None, 
     finally:
         shutil.rmtree(stage_root, ignore_errors=True)
     result.written = [review.root / p.relative_to(stage_root) for p in written]
-    result.warnings = marker_warnings(parsed, result.references)
+    result.warnings = read.warnings
     _report(result, parsed, progress)
     return result
 
@@ -211,6 +211,7 @@ def review_yaml(meta: extract.PageMeta, parsed: article_mod.Article, style: str,
             "author": meta.author,
             "original": original,
             "citation_style": style,
+            "reference_list": {"heading": meta.reference_heading, "position": meta.reference_position},
             "non_claim_sections": [s for s in parsed.sections if s.lower() in NON_CLAIM_SECTIONS],
         },
         "review": {"reviewed": None, "version": "draft", "reviewers": None},
@@ -255,23 +256,7 @@ def _clip(text: str, n: int = 90) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def marker_warnings(parsed: article_mod.Article, refs: list[CitedReference]) -> list[str]:
-    """Markers without a reference, references never cited, and a body without any marker."""
-    listed = {r.number for r in refs}
-    cited = set(parsed.markers())
-    out = []
-    if not cited:
-        out.append("no [n] citation markers found in the body: if the page printed plain superscript "
-                   "numbers, add [n] markers to article.md by hand")
-    for number in sorted(cited - listed, key=_num):
-        out.append(f"marker [{number}] has no entry in the reference list")
-    for number in sorted(listed - cited, key=_num) if cited else []:
-        out.append(f"reference [{number}] is never cited in the body")
-    return out
-
-
-def _num(text: str) -> tuple[int, str]:
-    return (int(text), text) if text.isdigit() else (10**9, text)
+marker_warnings = intake.marker_warnings  # kept for callers of this module
 
 
 def _report(result: InitResult, parsed: article_mod.Article, progress: Progress) -> None:
