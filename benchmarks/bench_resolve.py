@@ -38,12 +38,12 @@ MIN_SPEEDUP_AT_1000 = 20.0
 
 
 @contextmanager
-def standin_process(n: int):
+def standin_process(n: int, lifetime: int = 1800):
     """A stand-in holding ``n`` synthetic works, in a child process; yields its base URL."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "evidence_review.records.standin", "--synthetic", str(n),
          "--latency", str(LATENCY), "--rate-limit", str(RATE), "--enforce-rate",
-         "--max-concurrent", str(CONCURRENT), "--max-lifetime", "1800"],
+         "--max-concurrent", str(CONCURRENT), "--max-lifetime", str(lifetime)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         yield proc.stdout.readline().strip()

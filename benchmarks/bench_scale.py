@@ -33,13 +33,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx2
+from bench_resolve import RATE, standin_process  # one stand-in launcher
 
 ROOT = Path(__file__).resolve().parents[1]
-LATENCY, RATE, CONCURRENT = 0.1, 10, 5
 SIZES = (100, 1_000, 10_000)
 TARGET_FLOOR_RATIO, TARGET_S, TARGET_MIB = 1.5, 15.0, 250.0
 TARGET_WARM_S, TARGET_AUDIT_S = 2.0, 3.0
@@ -64,21 +63,6 @@ def synthetic_article(n: int) -> str:
                  f"Records, {1 + w // 1000}, {w % 1000 + 1}–{w % 1000 + 9}. "
                  f"https://doi.org/10.5555/bench.{w:06d}", ""]
     return "\n".join(body)
-
-
-@contextmanager
-def standin_process(n: int):
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "evidence_review.records.standin", "--synthetic", str(n),
-         "--latency", str(LATENCY), "--rate-limit", str(RATE), "--enforce-rate",
-         "--max-concurrent", str(CONCURRENT), "--max-lifetime", "3600"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        yield proc.stdout.readline().strip()
-    finally:
-        proc.stdin.close()
-        proc.wait(timeout=30)
-        proc.stdout.close()
 
 
 def requests_so_far(base_url: str) -> int:
@@ -175,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     results["startup_cpu_s"] = statistics.median(startup)
     print(f"start-up floor (python -c 'import evidence_review.cli.commands'): cpu "
           f"{results['startup_cpu_s']:.2f} s [{load()}]", flush=True)
-    with standin_process(max(sizes)) as base_url:
+    with standin_process(max(sizes), lifetime=3600) as base_url:
         for n in sizes:
             runs = [run_size(n, base_url) for _ in range(args.runs)]
             med = median_run(runs)
