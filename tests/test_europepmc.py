@@ -20,7 +20,16 @@ from evidence_review.records.crossref import CrossrefClient
 from evidence_review.records.europepmc import EuropePMCClient, notice_date, record_facts
 from evidence_review.records.europepmc_standin import EuropePMCStandIn
 from evidence_review.records.snapshot import Snapshot
-from evidence_review.records.sourcetext import SourceTexts, UnsafeXML, crossref_abstract, parse_jats
+from evidence_review.records.sourcetext import (
+    Paragraph,
+    Section,
+    SourceText,
+    SourceTexts,
+    UnsafeXML,
+    crossref_abstract,
+    parse_jats,
+    write_source_texts,
+)
 from evidence_review.records.standin import XML_BOMB, CrossrefStandIn
 from evidence_review.report import exports, views
 from evidence_review.report.session import ReviewSession
@@ -409,6 +418,53 @@ def test_a_source_text_edited_by_hand_names_the_file(fetched):
     path.write_text(path.read_text("utf-8").replace("stretching", "stretch"), encoding="utf-8")
     with pytest.raises(SnapshotError, match="texts/10.5555_epmc.cramp.rct.json: contents do not match"):
         SourceTexts.load(review.europepmc_dir)
+
+
+def _one_text_folder(folder):
+    """A source-text folder as fetch writes it, for one fictional source with an abstract."""
+    text = SourceText(doi="10.5555/shape.1", origin="europepmc-abstract", pmid="90000009",
+                      sections=[Section("Abstract", "abstract", [Paragraph(1, ["One sentence."])])])
+    entry = {"status": "found", "pmid": "90000009", "pmcid": None}
+    write_source_texts(folder, {text.doi: entry}, {text.doi: text}, {}, retrieved="2026-12-01",
+                       base_url="http://127.0.0.1:1", client="test")
+    return json.loads((folder / "manifest.json").read_text("utf-8"))
+
+
+def test_a_manifest_of_the_wrong_shape_names_the_file_and_field(tmp_path):
+    from evidence_review.core.errors import SnapshotError
+
+    folder = tmp_path / "europepmc"
+    manifest = _one_text_folder(folder)
+    assert SourceTexts.load(folder).record("10.5555/shape.1")["pmid"] == "90000009"
+    manifest["sources"]["10.5555/shape.1"]["pmid"] = '1"><script>x()</script>'
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(SnapshotError, match=r"manifest.json \[sources\.10\.5555/shape\.1\.pmid\]"):
+        SourceTexts.load(folder)
+
+
+def test_a_text_of_the_wrong_shape_is_refused_even_with_a_matching_hash(tmp_path):
+    """The sha256 proves the file is what was written; the shape check catches what was written wrong."""
+    import hashlib
+
+    from evidence_review.core.errors import SnapshotError
+
+    folder = tmp_path / "europepmc"
+    manifest = _one_text_folder(folder)
+    rel = manifest["sources"]["10.5555/shape.1"]["text"]
+    broken = json.dumps({"doi": "10.5555/shape.1", "origin": "abstract",
+                         "sections": [{"title": "A", "paragraphs": []}]}).encode()
+    (folder / rel).write_bytes(broken)
+    manifest["files"][rel]["sha256"] = hashlib.sha256(broken).hexdigest()
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(SnapshotError, match=r"sections\.0\.kind\]: is required"):
+        SourceTexts.load(folder)
+
+
+def test_an_identifier_of_another_shape_in_an_answer_is_not_kept():
+    record = dict(next(r for r in RESULTS if r.get("doi") == COHORT and r["source"] == "MED"))
+    record.update(pmid="javascript:alert(1)", pmcid="PMC12 3")
+    facts = record_facts(record)
+    assert facts["pmid"] is None and facts["pmcid"] is None
 
 
 def test_write_tree_refuses_paths_outside_its_folder(tmp_path):

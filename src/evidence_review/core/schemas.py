@@ -1,7 +1,8 @@
 """The shape of every file the tool reads, and of every Crossref record, as pydantic models.
 
 One home per shape: review.yaml, sources.yaml, evidence-levels.yaml, quality.yaml (top level),
-record-facts.yaml, a snapshot manifest, and a Crossref work message (fresh, cached or stored).
+record-facts.yaml, a snapshot manifest, a Crossref work message (fresh, cached or stored), and the
+Europe PMC source texts kept with a snapshot (their manifest and each parsed text).
 The models check types and structure only; the rules about values that need context (a level the
 scheme defines, a reference the article lists, a DOI's syntax) stay with the code that applies them.
 
@@ -24,7 +25,8 @@ from evidence_review.core.safety import http_url
 from evidence_review.core.vocab import STATUSES
 
 __all__ = ["ReviewFile", "SourcesFile", "SchemeFile", "QualityFile", "RecordFactsFile",
-           "SnapshotManifest", "CrossrefWork", "shape_problems", "work_problem"]
+           "SnapshotManifest", "CrossrefWork", "SourceTextManifest", "SourceTextFile",
+           "shape_problems", "work_problem"]
 
 Text = str
 Number = int | float
@@ -206,6 +208,51 @@ class SnapshotManifest(_Open):
     works: dict[Text, WorkEntry]
     references: dict[Text, ReferenceEntry]
     from_cache: list[Text] | None = None
+
+
+# --- data/NAME/europepmc/ (records.sourcetext) ---------------------------------------------------
+# Identifiers are printed into links and exports, so their syntax is part of the shape.
+class SourceTextEntry(_Open):
+    status: Literal["found", "not-in-europepmc", "error", "not-asked"]
+    reason: Text | None = None
+    pmid: Text | None = Field(default=None, pattern=r"^[0-9]{1,9}$")
+    pmcid: Text | None = Field(default=None, pattern=r"^PMC[0-9]{1,9}$")
+    licence: Text | None = None
+    open_access: bool | None = None
+    pub_types: list[Text] | None = None
+    mesh: list[Text] | None = None
+    text: Text | None = None
+    text_origin: Text | None = None
+
+
+class SourceTextManifest(_Open):
+    schema_: Literal[1] = Field(alias="schema")
+    provenance: Text
+    retrieved: Text = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    base_url: Text | None = None
+    sources: dict[Text, SourceTextEntry]
+    files: dict[Text, dict[Text, Any]] | None = None
+
+
+class TextParagraph(_Open):
+    n: int
+    sentences: list[Text]
+
+
+class TextSection(_Open):
+    title: Text
+    kind: Text
+    paragraphs: list[TextParagraph]
+
+
+class SourceTextFile(_Open):
+    doi: Text
+    origin: Text
+    licence: Text | None = None
+    open_access: bool | None = None
+    pmid: Text | None = Field(default=None, pattern=r"^[0-9]{1,9}$")
+    pmcid: Text | None = Field(default=None, pattern=r"^PMC[0-9]{1,9}$")
+    sections: list[TextSection]
 
 
 # --- turning a ValidationError into Problems ------------------------------------------------------

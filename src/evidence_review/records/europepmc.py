@@ -67,7 +67,8 @@ ERROR_BUDGET_MIN_REQUESTS = 10
 STOPPED_EARLY = "stopped early: error budget exceeded"
 # Prefer the MEDLINE record of a DOI over a preprint or an agricultural record of the same DOI.
 _SOURCE_ORDER = {"MED": 0, "PMC": 1, "PPR": 3}
-_PMCID = re.compile(r"^PMC\d+$")
+_PMCID = re.compile(r"^PMC\d{1,9}$")
+_PMID = re.compile(r"^\d{1,9}$")
 
 
 @dataclass
@@ -442,6 +443,11 @@ def _list(record: dict, outer: str, inner: str) -> list:
     return value if isinstance(value, list) else ([value] if value else [])
 
 
+def _identifier(value: Any, pattern: re.Pattern[str]) -> str | None:
+    text = str(value).strip() if value not in (None, "") else ""
+    return text if pattern.match(text) else None
+
+
 def notice_date(reference: str | None) -> str | None:
     """An ISO date (YYYY, YYYY-MM or YYYY-MM-DD) read from a notice's citation, when it has one."""
     return nlm_date(reference)
@@ -464,8 +470,9 @@ def record_facts(record: dict) -> dict:
     for heading in _list(record, "meshHeadingList", "meshHeading"):
         if isinstance(heading, dict) and heading.get("descriptorName"):
             mesh.append(str(heading["descriptorName"]))
-    return {"pmid": str(record["pmid"]) if record.get("pmid") else None,
-            "pmcid": str(record["pmcid"]) if record.get("pmcid") else None,
+    # An identifier of another shape is not kept: it would be printed into links and exports.
+    return {"pmid": _identifier(record.get("pmid"), _PMID),
+            "pmcid": _identifier(record.get("pmcid"), _PMCID),
             "source": record.get("source"), "title": record.get("title"),
             "licence": record.get("license") or None,
             "open_access": str(record.get("isOpenAccess", "N")).upper() == "Y",

@@ -33,6 +33,7 @@ import defusedxml
 import defusedxml.ElementTree as SafeET
 
 from evidence_review.core.errors import SnapshotError
+from evidence_review.core.schemas import SourceTextFile, SourceTextManifest, shape_problems
 from evidence_review.intake.article import split_sentences
 from evidence_review.records.doi import normalise
 from evidence_review.records.snapshot import MANIFEST, dumps, read_tree_file, safe_name, write_tree
@@ -123,6 +124,14 @@ class SourceText:
         return cls(doi=data["doi"], sections=sections, origin=data["origin"],
                    licence=data.get("licence"), open_access=bool(data.get("open_access")),
                    pmid=data.get("pmid"), pmcid=data.get("pmcid"))
+
+
+def _refuse_shape(model: type, data: Any, path: Path) -> None:
+    """SnapshotError naming the file and its first wrong field (sha256 proves integrity, not shape)."""
+    problems = shape_problems(model, data, str(path))
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise SnapshotError(f"{problems[0]}{more}; re-run `evidence-review fetch --refresh`")
 
 
 def is_open_licence(licence: str | None) -> bool:
@@ -285,9 +294,9 @@ class SourceTexts:
             manifest = json.loads(path.read_text("utf-8"))
         except (OSError, ValueError) as exc:
             raise SnapshotError(f"{path}: not readable JSON ({exc})") from exc
-        if not isinstance(manifest, dict) or manifest.get("schema") != SCHEMA \
-                or not isinstance(manifest.get("sources"), dict):
+        if not isinstance(manifest, dict) or manifest.get("schema") != SCHEMA:
             raise SnapshotError(f"{path}: not a Europe PMC source-text manifest (schema {SCHEMA})")
+        _refuse_shape(SourceTextManifest, manifest, path)
         texts = {}
         for doi, entry in manifest["sources"].items():
             rel = entry.get("text")
@@ -295,9 +304,11 @@ class SourceTexts:
                 continue
             data = read_tree_file(directory, manifest, rel)
             try:
-                texts[normalise(doi)] = SourceText.from_dict(json.loads(data))
-            except (ValueError, KeyError, TypeError) as exc:
+                parsed = json.loads(data)
+            except ValueError as exc:
                 raise SnapshotError(f"{directory / rel}: not a source text ({exc})") from exc
+            _refuse_shape(SourceTextFile, parsed, directory / rel)
+            texts[normalise(doi)] = SourceText.from_dict(parsed)
         return cls(directory=directory, manifest=manifest, texts=texts)
 
     def __bool__(self) -> bool:
