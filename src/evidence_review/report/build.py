@@ -204,6 +204,41 @@ def footer(review: Review) -> str:
             f"<code>evidence-review build --review {review.name}</code>; do not edit.")
 
 
+_OWNER = ".owner-pid"
+_UNOWNED_GRACE_S = 3600
+
+
+def _remove_abandoned(out: Path) -> None:
+    """Remove hidden build folders whose process is gone (a build killed before its clean-up ran).
+
+    A folder whose owner is still running is another build of the same review: it is left alone.
+    """
+    for staging in out.glob(".build-*"):
+        try:
+            pid = int((staging / _OWNER).read_text(encoding="ascii"))
+        except (OSError, ValueError):
+            pid = None  # left by an older version, or a build between mkdtemp and its owner file
+        if pid is None:
+            try:
+                if time.time() - staging.stat().st_mtime < _UNOWNED_GRACE_S:
+                    continue
+            except OSError:
+                continue
+        elif pid != os.getpid() and _alive(pid):
+            continue
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
 def build(review: Review, pdf: bool = True, progress: Callable[[str], None] | None = None,
           title: str | None = None) -> BuildResult:
     """Execute the review's notebooks and write reports/NAME/review.html (and review.pdf).
@@ -215,7 +250,9 @@ def build(review: Review, pdf: bool = True, progress: Callable[[str], None] | No
     out = review.reports_dir
     try:
         out.mkdir(parents=True, exist_ok=True)
+        _remove_abandoned(out)
         staging = Path(tempfile.mkdtemp(prefix=".build-", dir=out))
+        (staging / _OWNER).write_text(str(os.getpid()), encoding="ascii")
     except OSError as exc:
         raise BuildError(_cannot_write(review, exc, out)) from None
     try:
