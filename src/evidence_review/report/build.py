@@ -324,15 +324,15 @@ def refresh_notebooks(review: Review, names: list[str] = COMMITTED, parallel: in
     import nbformat
     from nbclient import NotebookClient
 
-    fingerprint = data_fingerprint(review)
-
     def run(name: str) -> Path:
         path = notebooks_dir(review) / f"{name}.ipynb"
         nb = nbformat.read(path, as_version=4)
+        reads = (nb.metadata.get(FINGERPRINT_KEY) or {}).get("reads")
         NotebookClient(nb, kernel_name="python3", record_timing=False, timeout=300,
                        extra_arguments=KERNEL_ARGS,
                        resources={"metadata": {"path": str(path.parent)}}).execute()
-        nb.metadata[FINGERPRINT_KEY] = {"review": review.name, "data": fingerprint}
+        nb.metadata[FINGERPRINT_KEY] = {"review": review.name, **({"reads": reads} if reads else {}),
+                                        "data": input_fingerprint(review, reads)}
         # widget state holds random model ids and is rebuilt when the notebook runs: not kept
         nb.metadata.pop("widgets", None)
         _stable_widget_ids(nb)
@@ -373,6 +373,18 @@ def data_fingerprint(review: Review) -> dict[str, str]:
     return {review.rel(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in data_files(review)}
 
 
+def input_fingerprint(review: Review, reads: list[str] | None = None) -> dict[str, str]:
+    """The fingerprint of what a notebook reads: the review's data, or the project folders its
+    metadata names under ``reads`` (the site notebook reads a site's pages, not a review)."""
+    if not reads:
+        return data_fingerprint(review)
+    root = review.root
+    files = sorted(p for rel in reads for p in ([root / rel] if (root / rel).is_file()
+                                                 else (root / rel).rglob("*"))
+                   if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts))
+    return {review.rel(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
 def stale_notebooks(root: Path, names: list[str] = COMMITTED) -> dict[str, str]:
     """Committed notebooks whose outputs were made from other data than the project now holds.
 
@@ -393,7 +405,7 @@ def stale_notebooks(root: Path, names: list[str] = COMMITTED) -> dict[str, str]:
             review = Review.open(recorded["review"], root)
         except EvidenceReviewError:
             continue
-        now = data_fingerprint(review)
+        now = input_fingerprint(review, recorded.get("reads"))
         then = recorded.get("data") or {}
         changed = sorted(k for k in set(now) | set(then) if now.get(k) != then.get(k))
         if changed:
