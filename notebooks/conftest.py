@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from evidence_review.report.build import stale_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,6 +20,14 @@ _failed: set[str] = set()
 
 def _notebook(nodeid: str) -> str:
     return nodeid.split("::", 1)[0]
+
+
+def pytest_collection_modifyitems(items):
+    """Under ``--dist loadgroup`` a notebook's cells stay together on one xdist worker, in order: they
+    share one kernel, started when the notebook's first cell runs."""
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.xdist_group(f"nbval:{item.path.name}"))
 
 
 def pytest_runtest_logreport(report):

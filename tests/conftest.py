@@ -1,12 +1,15 @@
 """Shared fixtures: a running Crossref stand-in on 127.0.0.1, clients pointed at it, and the default
-review built once per test session."""
+review built once per test run; and the grouping that keeps tests sharing a costly fixture on one
+xdist worker."""
 
 from __future__ import annotations
 
+import fcntl
+import shutil
 from collections.abc import Callable, Iterator
 
 import pytest
-from projects import Built, build, copy_project
+from projects import REVIEW, Built, build, copy_project
 from sample_records import SAMPLE_OTHER_AGENCY, SAMPLE_RECORDS
 
 from evidence_review.records.crossref import CrossrefClient
@@ -59,5 +62,70 @@ def client(make_client: Callable[..., CrossrefClient]) -> CrossrefClient:
 
 @pytest.fixture(scope="session")
 def built_report(tmp_path_factory) -> Built:
-    """The default review built once per test session (the report and browser tests read it)."""
-    return build(copy_project(tmp_path_factory.mktemp("report")))
+    """The default review built (with its PDF) once per test run; the report and browser tests read it.
+
+    Under xdist every worker has its own session: the first worker to ask builds in the run's
+    shared temporary folder under a lock, the others wait for it and read the same report. Tests
+    must only read it.
+    """
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if base.name.startswith("popen-gw") else base  # xdist: one folder per run
+    root, done = shared / "built-report", shared / "built-report.done"
+    with open(shared / "built-report.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not done.exists():
+                if root.exists():  # a worker's build that failed: build again, from a clean copy
+                    shutil.rmtree(root)
+                root.mkdir()
+                build(copy_project(root))
+                done.touch()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    out = root / "reports" / REVIEW
+    return Built(root, out / "review.html", out / "review.pdf")
+
+
+# --- xdist: `--dist loadgroup` sends each test on its own, except tests that share a fixture wider
+# than one test (a module's build, a session's stand-in): those stay together on one worker, so
+# that the fixture is made once. Tests marked xdist_group by hand keep their mark.
+
+def _shared_fixtures(item) -> list[str]:
+    """The module-, class-, package- and session-scoped fixtures of this project that ``item`` uses."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return []
+    keys = []
+    for name in item.fixturenames:
+        defs = info.name2fixturedefs.get(name)
+        if not defs:
+            continue
+        fixturedef = defs[-1]
+        if fixturedef.scope == "function" or not fixturedef.baseid:  # baseid "": a plugin's fixture
+            continue
+        if fixturedef.scope == "session":
+            keys.append(f"{fixturedef.baseid}::{name}")
+        else:
+            keys.append(f"{item.nodeid.split('::', 1)[0]}::{name}")
+    return keys
+
+
+def pytest_collection_modifyitems(config, items):
+    parent: dict[str, str] = {}
+
+    def find(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            key = parent[key]
+        return key
+
+    per_item = {}
+    for item in items:
+        if item.get_closest_marker("xdist_group") or item.path.suffix == ".ipynb":
+            continue
+        keys = _shared_fixtures(item)
+        if keys:
+            per_item[item] = keys
+            for key in keys[1:]:
+                parent[find(key)] = find(keys[0])
+    for item, keys in per_item.items():
+        item.add_marker(pytest.mark.xdist_group(find(keys[0])))

@@ -1,9 +1,15 @@
-"""Helpers shared by the test modules: a temporary copy of the project and a build of it."""
+"""Helpers shared by the test modules: a temporary copy of the project, a build of it, and the
+command line run in this process."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 import os
 import shutil
+import subprocess
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,3 +54,58 @@ def build(root: Path, pdf: bool = True) -> Built:
     assert status == 0, f"evidence-review {' '.join(args)} failed"
     out = root / "reports" / REVIEW
     return Built(root, out / "review.html", out / "review.pdf" if pdf else None)
+
+
+@contextlib.contextmanager
+def _environ(changes: Mapping[str, str | None]) -> Iterator[None]:
+    """``os.environ`` with ``changes`` applied (``None`` removes a variable), restored afterwards."""
+    saved = {name: os.environ.get(name) for name in changes}
+    try:
+        for name, value in changes.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def run_cli(*args: str, root: Path | None = None, env: Mapping[str, str | None] | None = None,
+            cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """``evidence-review ARGS [--root ROOT]`` run in this process, as the console script runs it.
+
+    Returns what ``subprocess.run(..., capture_output=True, text=True)`` would: the exit code and
+    everything the command printed. Starting a new interpreter for each case cost ~1 s of imports;
+    the true entry points (``python -m evidence_review`` and the console script) keep their own
+    subprocess tests in test_cli.py. An exception the CLI does not turn into an exit code is not
+    caught here: it fails the test with its traceback, as a traceback on stderr would. Warnings
+    logged while the command runs are written to its stderr, as Python's last-resort handler
+    writes them when the CLI runs on its own.
+    """
+    from evidence_review.cli import main as cli
+
+    argv = [*args, *(["--root", str(root)] if root is not None else [])]
+    out, err = io.StringIO(), io.StringIO()
+    handler = logging.StreamHandler(err)
+    handler.setLevel(logging.WARNING)
+    before = os.getcwd()
+    logging.getLogger().addHandler(handler)
+    try:
+        with _environ(env or {}), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            if cwd is not None:
+                os.chdir(cwd)
+            try:
+                code = cli.main(argv)
+            except SystemExit as exit_:  # argparse: --help, usage errors
+                code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+                if isinstance(exit_.code, str):
+                    print(exit_.code, file=err)
+    finally:
+        logging.getLogger().removeHandler(handler)
+        os.chdir(before)  # papermill's `cwd=` can leave the process in the copy's notebooks/
+    return subprocess.CompletedProcess(["evidence-review", *argv], code, out.getvalue(), err.getvalue())

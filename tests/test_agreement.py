@@ -36,11 +36,10 @@ Conflicts: C03 (S/P), C06 (P/S), C10 (U/P).
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 from dual_review import NAME, dual_project
+from projects import run_cli
 from sklearn.metrics import cohen_kappa_score
 
 from evidence_review.appraisal import agreement
@@ -107,8 +106,7 @@ def test_cli_table_names_kappa_alpha_and_conflicts(project, capsys):
 
 def test_fewer_than_two_reviewers_is_one_clear_message(project):
     (project / "data" / NAME / "verdicts" / "ben.csv").unlink()
-    done = subprocess.run([sys.executable, "-m", "evidence_review", "agreement", "--root", str(project),
-                           "--review", NAME], capture_output=True, text=True, timeout=120)
+    done = run_cli("agreement", "--review", NAME, root=project)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
         f"error: data/{NAME}/verdicts: agreement needs the verdict files of two or more reviewers "

@@ -1,17 +1,16 @@
 """The bad-input catalogue: each malformed input ends in one clear message, exit code 2, no traceback.
 
 Every case copies the default review into a temporary project, breaks one thing, runs the command
-a reviewer would run, and checks the message names the file (and row/field where there is one).
+a reviewer would run (in this process: tests/projects.py `run_cli`), and checks the message names
+the file (and row/field where there is one).
 The table in docs/reliability.md lists the same cases.
 """
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from projects import copy_project
+from projects import copy_project, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 REVIEW = "muscle-spasm"
@@ -25,8 +24,7 @@ def project(tmp_path):
 
 
 def run(root, *args):
-    return subprocess.run([sys.executable, "-m", "evidence_review", *args, "--root", str(root)],
-                          capture_output=True, text=True, timeout=120)
+    return run_cli(*args, root=root)
 
 
 def edit(path: Path, old: str, new: str, count: int = 1) -> None:

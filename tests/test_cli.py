@@ -1,12 +1,18 @@
-"""The command line: exit codes, JSON shapes from interface.md, clear errors without tracebacks."""
+"""The command line: exit codes, JSON shapes from interface.md, clear errors without tracebacks.
+
+Most cases run the CLI in this process (tests/projects.py `run_cli`); the two entry points a
+reviewer types, `python -m evidence_review` and the `evidence-review` console script, are run as
+real subprocesses in the first tests below.
+"""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from projects import copy_project
+from projects import copy_project, run_cli
 
 from evidence_review.cli import main as cli
 
@@ -14,9 +20,27 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(*args, root=ROOT):
-    """Run the CLI in a subprocess, as a reviewer would."""
-    return subprocess.run([sys.executable, "-m", "evidence_review", *args, "--root", str(root)],
-                          capture_output=True, text=True, timeout=120)
+    """Run the CLI in this process, as the console script would."""
+    return run_cli(*args, root=root)
+
+
+def test_python_dash_m_runs_the_cli():
+    result = subprocess.run([sys.executable, "-m", "evidence_review", "check", "--root", str(ROOT)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "all inputs valid" in result.stdout
+
+
+def test_the_console_script_is_exit_2_with_one_line_and_no_traceback():
+    script = Path(sys.executable).with_name("evidence-review")
+    if not script.exists():
+        pytest.skip(f"no console script next to {sys.executable}: install the package (pip install -e .)")
+    result = subprocess.run([str(script), "claims", "--review", "no-such-review", "--root", str(ROOT)],
+                            capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no review named 'no-such-review'" in lines[0], result.stderr
 
 
 def test_help_lists_every_command(capsys):
@@ -87,7 +111,6 @@ def test_notebook_counts_agree_with_the_cli():
 
 def test_plus_token_never_reaches_snapshot_or_report(tmp_path):
     """CROSSREF_PLUS_TOKEN is sent to Crossref only as a header: no file fetch or build writes holds it."""
-    import os
 
     from evidence_review.records.snapshot import Snapshot
     from evidence_review.records.standin import CrossrefStandIn
@@ -95,17 +118,15 @@ def test_plus_token_never_reaches_snapshot_or_report(tmp_path):
     token = "plus-token-5b2f9e1c-do-not-leak"
     copy_project(tmp_path)
     records = list(Snapshot.load(ROOT / "data" / "muscle-spasm" / "crossref").works().values())
-    env = {**os.environ, "CROSSREF_PLUS_TOKEN": token}
+    env = {"CROSSREF_PLUS_TOKEN": token}
     with CrossrefStandIn(records) as api_:
-        fetched = subprocess.run([sys.executable, "-m", "evidence_review", "fetch", "--refresh",
-                                  "--no-europepmc",
-                                  "--root", str(tmp_path), "--base-url", api_.base_url],
-                                 capture_output=True, text=True, timeout=120, env=env)
+        fetched = run_cli("fetch", "--refresh", "--no-europepmc", "--base-url", api_.base_url,
+                          root=tmp_path, env=env)
         headers = [r.headers.get("crossref-plus-api-token") for r in api_.requests()]
     assert fetched.returncode == 0, fetched.stderr
     assert headers and all(h == f"Bearer {token}" for h in headers)  # it was really sent
-    built = subprocess.run([sys.executable, "-m", "evidence_review", "build", "--no-pdf", "--root",
-                            str(tmp_path)], capture_output=True, text=True, timeout=300, env=env)
+    # the kernel that runs notebook 03 inherits this process's environment, token included
+    built = run_cli("build", "--no-pdf", root=tmp_path, env=env)
     assert built.returncode == 0, built.stderr
     assert token not in fetched.stdout + fetched.stderr + built.stdout + built.stderr
     for path in tmp_path.rglob("*"):

@@ -8,14 +8,12 @@ copy of the project, and the outputs are scanned for anything a browser would ex
 import json
 import re
 import shutil
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pypdf
 import pytest
-from projects import copy_project
+from projects import copy_project, run_cli
 
 from evidence_review.records.snapshot import Snapshot
 from evidence_review.records.standin import CrossrefStandIn
@@ -67,15 +65,11 @@ def hostile_build(tmp_path_factory):
                                   "affiliation": [{"name": "<svg onload=alert(4)>Lab</svg>"}]},
                                  *records[first]["author"][1:]]}
     with CrossrefStandIn(list(records.values())) as api:
-        fetched = subprocess.run(
-            [sys.executable, "-m", "evidence_review", "fetch", "--refresh", "--no-europepmc",
-             "--root", str(root),
-             "--base-url", api.base_url], capture_output=True, text=True, timeout=120)
+        fetched = run_cli("fetch", "--refresh", "--no-europepmc", "--base-url", api.base_url, root=root)
     assert fetched.returncode == 0, fetched.stderr
     stored = Snapshot.load(root / "data" / REVIEW / "crossref").work(first)
     assert "<script>" in stored["abstract"]  # the hostile record really is in the snapshot
-    built = subprocess.run([sys.executable, "-m", "evidence_review", "build", "--root", str(root)],
-                           capture_output=True, text=True, timeout=300, cwd=root)
+    built = run_cli("build", root=root, cwd=root)
     assert built.returncode == 0, built.stderr
     return root / "reports" / REVIEW
 

@@ -7,11 +7,10 @@ claims are still unreviewed, and the report must say so instead of failing.
 
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from projects import run_cli
 from test_init import HTML, TEXT, VITAMIN_D_RECORDS, _work
 
 from evidence_review.records.standin import CrossrefStandIn
@@ -34,8 +33,7 @@ SLEEP_RECORDS = [
 
 
 def cli(root, *args):
-    return subprocess.run([sys.executable, "-m", "evidence_review", *args, "--root", str(root)],
-                          capture_output=True, text=True, timeout=300, cwd=root)
+    return run_cli(*args, root=root, cwd=root)
 
 
 @pytest.fixture(scope="module")

@@ -2,12 +2,10 @@
 
 import hashlib
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from projects import copy_project
+from projects import copy_project, run_cli
 from pytest_socket import SocketConnectBlockedError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,8 +37,8 @@ def test_fetch_and_build_leave_reviewer_files_alone(tmp_path):
     own = [data / n for n in ("claims.csv", "sources.yaml", "quality.yaml", "review.yaml",
                               "article.md", "article.original.txt", "record-facts.yaml")]
     before = _digest(own)
+    # in this process, so pytest-socket's block (loopback only) covers fetch and build themselves
     for args in (["fetch", "--reconstruct"], ["build", "--no-pdf"]):
-        done = subprocess.run([sys.executable, "-m", "evidence_review", *args, "--root",
-                               str(tmp_path)], capture_output=True, text=True, timeout=300)
+        done = run_cli(*args, root=tmp_path)
         assert done.returncode == 0, done.stderr
     assert _digest(own) == before

@@ -1,9 +1,10 @@
 """Issue 14, "trust what it writes": every case a hostile or unlucky user tried, through the CLI.
 
 Each case copies the default review into a temporary project, breaks one thing, runs the command a
-reviewer would run in a subprocess, and checks: the exit code, one clear ``error:`` line naming the
-file or option, no traceback, and that nothing that should survive was lost or changed. The table in
-docs/reliability.md ("Trust: hostile and unlucky input") lists the same cases.
+reviewer would run (in this process, tests/projects.py `run_cli`; in a child process where the case
+needs one: a read-only folder, a file-size limit, Ctrl-C), and checks: the exit code, one clear
+``error:`` line naming the file or option, no traceback, and that nothing that should survive was
+lost or changed. The table in docs/reliability.md ("Trust: hostile and unlucky input") lists the same cases.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 
 import pytest
+from projects import run_cli
 
 from evidence_review.core.safety import FORMULA_START
 from evidence_review.records.reconstruct import load_facts
@@ -97,11 +99,13 @@ def env() -> dict:
             "CROSSREF_BASE_URL": "", "CROSSREF_MAILTO": ""}
 
 
-def run(root, *args, timeout=180):
+NO_ENV_OPTIONS = {"CROSSREF_BASE_URL": "", "CROSSREF_MAILTO": ""}
+
+
+def run(root, *args, env=NO_ENV_OPTIONS):
     if args[:1] == ("fetch",) and "--reconstruct" not in args:
         args = (*args, "--no-europepmc")  # these cases are about Crossref; Europe PMC is not served
-    return subprocess.run([sys.executable, "-m", "evidence_review", *args, "--root", str(root)],
-                          capture_output=True, text=True, timeout=timeout, env=env())
+    return run_cli(*args, root=root, env=env)
 
 
 def run_limited(root, mode: str, target, *args, timeout=600):
@@ -398,10 +402,8 @@ def test_catalogue(project, name, breaker, command, code, fragments):
 
 
 def test_env_options_are_checked_too(project):
-    result = subprocess.run([sys.executable, "-m", "evidence_review", "fetch", "--root", str(project)],
-                            capture_output=True, text=True, timeout=120,
-                            env={**env(), "CROSSREF_BASE_URL": "ftp://mirror.example",
-                                 "CROSSREF_MAILTO": "not an address"})
+    result = run_cli("fetch", root=project, env={"CROSSREF_BASE_URL": "ftp://mirror.example",
+                                                 "CROSSREF_MAILTO": "not an address"})
     assert_clean(result, 2, "CROSSREF_BASE_URL", "CROSSREF_MAILTO", max_lines=2)
 
 
