@@ -17,12 +17,13 @@ report: $(STAMP)
 	$(VENV)/bin/evidence-review build --review $(REVIEW)
 
 # One pytest run: unit tests under tests/ and every notebook re-executed and compared by nbval,
-# spread over the cores by pytest-xdist; --dist loadfile keeps each file (a notebook's cells, which
-# share one kernel and run in order) on one worker.
+# spread over the cores by pytest-xdist. --dist loadgroup sends each test on its own, except groups
+# that must stay on one worker: a notebook's cells (one kernel, in order: notebooks/conftest.py) and
+# the tests sharing a module- or session-scoped fixture such as a build (tests/conftest.py).
 JOBS ?= auto
 test: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
-	$(PY) -m pytest -n $(JOBS) --dist loadfile tests notebooks --nbval --nbval-current-env \
+	$(PY) -m pytest -n $(JOBS) --dist loadgroup tests notebooks --nbval --nbval-current-env \
 		--nbval-sanitize-with notebooks/nbval-sanitize.cfg
 
 # After a reviewer's edit: build the report AND re-run the committed notebooks, so CI is green again.

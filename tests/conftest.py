@@ -9,6 +9,7 @@ import shutil
 from collections.abc import Callable, Iterator
 
 import pytest
+from _pytest.nodeid import NodeId
 from projects import REVIEW, Built, build, copy_project
 from sample_records import SAMPLE_OTHER_AGENCY, SAMPLE_RECORDS
 
@@ -90,6 +91,11 @@ def built_report(tmp_path_factory) -> Built:
 # than one test (a module's build, a session's stand-in): those stay together on one worker, so
 # that the fixture is made once. Tests marked xdist_group by hand keep their mark.
 
+# Shared fixtures cheap enough to make once per worker, whose tests are slow one by one: their tests
+# spread over the workers like any other.
+SPREAD = {"tests/test_intake_pages.py::project"}  # an empty project folder; each test adds a review
+
+
 def _shared_fixtures(item) -> list[str]:
     """The module-, class-, package- and session-scoped fixtures of this project that ``item`` uses."""
     info = getattr(item, "_fixtureinfo", None)
@@ -107,10 +113,18 @@ def _shared_fixtures(item) -> list[str]:
             keys.append(f"{fixturedef.baseid}::{name}")
         else:
             keys.append(f"{item.nodeid.split('::', 1)[0]}::{name}")
-    return keys
+    return [key for key in keys if key not in SPREAD]
 
 
+@pytest.hookimpl(wrapper=True)
 def pytest_collection_modifyitems(config, items):
+    """Marks the tests sharing a fixture wider than one test with one xdist_group.
+
+    Wraps the other hooks: the marks are set before xdist's hook reads them, and afterwards the
+    group is appended to the node id where xdist could not: xdist 3.8 writes ``item._nodeid``,
+    which pytest 9 no longer reads (its node id is ``item._id``), so ``--dist loadgroup`` would
+    ignore every group. The suffix is added only where it is missing (harmless once xdist works).
+    """
     parent: dict[str, str] = {}
 
     def find(key: str) -> str:
@@ -129,3 +143,12 @@ def pytest_collection_modifyitems(config, items):
                 parent[find(key)] = find(keys[0])
     for item, keys in per_item.items():
         item.add_marker(pytest.mark.xdist_group(find(keys[0])))
+    result = yield
+    if getattr(config.option, "loadgroup", False):
+        for item in items:
+            names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                            for m in item.iter_markers("xdist_group")})
+            suffix = "@" + "_".join(names)
+            if names and not item.nodeid.endswith(suffix):
+                item._id = NodeId.parse(item.nodeid + suffix)
+    return result
