@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from intake_scoring import PAGES, score_all, truth_files
+from intake_scoring import PAGES, score_all, standin_records, truth_files
 
 from evidence_review.core.paths import Review
 from evidence_review.records import fetch
@@ -50,32 +50,12 @@ def test_markers_precision_and_recall(scores):
         (p["page"], p["markers_right"], p["markers_true"], p["markers_found"]) for p in scores["per_page"]]
 
 
-@pytest.mark.xfail(strict=False,
-                   reason="per-entry field parsing (issue 13 item 3, intake/fieldparser.py) misses the "
-                          "title and keeps ')' in the URL of '- Title - (URL)' lines, an accented initial "
-                          "('Roux É.'), one title cut at 'and': title 43/48, url 6/10 (docs/benchmarks.md)")
 def test_printed_fields_right_per_field(scores):
     low = {f: a for f, a in scores["field_accuracy"].items() if a is not None and a < 0.95}
-    assert not low, low
+    assert not low, (low, [m for p in scores["per_page"] for m in p["misses"]])
 
 
 # --- every page through init -> check -> the report's views, with and without Crossref ----------
-
-def _records(truth: dict, page: str) -> list[dict]:
-    """Stand-in records for a page's journal references (the truth's own fictional values)."""
-    out = []
-    for ref in truth["references"]:
-        if not (ref["title"] and ref["authors"] and ref["container"]):
-            continue
-        doi = ref["doi"] or f"10.5555/fixture.{page[:2]}.{ref['ref']}"
-        out.append({"DOI": doi, "type": "journal-article", "title": [ref["title"]],
-                    "container-title": [ref["container"]],
-                    "author": [{"family": a, "given": "A.", "sequence": "first" if i == 0 else "additional"}
-                               for i, a in enumerate(ref["authors"])],
-                    "issued": {"date-parts": [[int(ref["year"])]]}, "volume": ref["volume"],
-                    "issue": ref["issue"], "page": (ref["pages"] or "").replace("–", "-")})
-    return out
-
 
 VIEWS = ["snapshot_note", "cited_vs_record", "audit_findings", "marker_findings", "corrected_reference_list",
          "claims_summary", "verdicts_chart", "sources_table", "levels_chart", "uncited_chart", "fix_table",
@@ -100,7 +80,7 @@ def test_every_page_becomes_a_review_that_checks_and_renders(project, truth_path
     name = f"{truth['page'][:2]}-{crossref}"
     init.init_review(PAGES / truth["page"], name, root=project, force=True, progress=lambda line: None)
     review = Review.open(name, project)
-    records = _records(truth, truth["page"])
+    records = standin_records(truth)
     if crossref == "stand-in":
         with CrossrefStandIn(records, rate_limit=1000) as api:
             fetch.fetch(review, base_url=api.base_url)
@@ -136,7 +116,7 @@ def test_the_real_build_runs_for_a_page_without_list_and_one_citing_by_link(tmp_
     done = cli("init", str(PAGES / "12-back-pain-no-list.txt"), "--name", "nolist", "--no-fetch")
     assert done.returncode == 0, done.stderr
     truth = json.loads((PAGES / "01-knee-walking-footnotes.truth.json").read_text(encoding="utf-8"))
-    with CrossrefStandIn(_records(truth, truth["page"]), rate_limit=1000) as api:
+    with CrossrefStandIn(standin_records(truth), rate_limit=1000) as api:
         done = cli("init", str(PAGES / "01-knee-walking-footnotes.html"), "--name", "knee",
                    "--base-url", api.base_url)
     assert done.returncode == 0, done.stderr

@@ -40,6 +40,11 @@ _TOKEN = re.compile(
     re.UNICODE,
 )
 _LINKLIKE = re.compile(r"^(?:https?://|www\.|10\.\d|/|doi:)", re.I)
+# Capital letters of the Latin scripts, accented ones included ("É", "Ø", "Ł"): initials are printed
+# in them ("Roux É", "Ødegård ÅK"), and an ASCII-only [A-Z] would read such a name as an organisation.
+UPPER = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x250)) if c.isupper() and c.isalpha())
+_INITIALS = re.compile(f"^[{UPPER}]{{1,3}}$")
+_INITIAL = re.compile(f"^[{UPPER}]$")
 
 
 @dataclass(frozen=True)
@@ -109,9 +114,8 @@ _ROMAN = re.compile(r"^[ivxlc]+$", re.I)
 
 
 def _shape(word: str) -> str:
-    shape = re.sub(r"[A-Z]", "X", word)
-    shape = re.sub(r"[a-z]", "x", shape)
-    shape = re.sub(r"\d", "d", shape)
+    """"Xxxx", "XX", "dd-dd": capitals, small letters (accented ones too) and digits."""
+    shape = "".join("X" if c.isupper() else "x" if c.islower() else "d" if c.isdigit() else c for c in word)
     return re.sub(r"(.)\1{2,}", r"\1\1", shape)[:6]
 
 
@@ -150,9 +154,9 @@ def _compute_word_features(tok: str) -> list[str]:
             out.append("pmidlike")
     if re.match(r"^PMC\d+$", tok):
         out.append("pmc")
-    if re.match(r"^[A-Z]{1,3}$", tok):
+    if _INITIALS.match(tok):
         out.append("initials")
-    if re.match(r"^[A-Z][a-z]", tok):
+    if len(tok) > 1 and tok[0].isupper() and tok[1].islower():
         out.append("cap")
     if tok.islower():
         out.append("lower")
@@ -171,7 +175,7 @@ def _doc_features(tokens: list[Token]) -> list[str]:
     out = []
     if re.search(r"\( (?:1[6-9]|20)\d{2}[a-z]? [,)]", joined):
         out.append("D:paren-year")
-    if re.search(r"(?:^| )[A-Z] \. (?:[,&]|[A-Z] \.)", joined):
+    if re.search(f"(?:^| )[{UPPER}] \\. (?:[,&]|[{UPPER}] \\.)", joined):
         out.append("D:dotted-initials")
     if re.search(r"\d{4} ; \d", joined) or re.search(r"\d{4} [A-Z][a-z]{2} ; ", joined):
         out.append("D:year-semicolon")
@@ -180,9 +184,9 @@ def _doc_features(tokens: list[Token]) -> list[str]:
     # initials printed bare ("Okafor MA, Berg J") or with full stops ("Okafor, M. A.")
     # (a list of bare initials ends with one full stop, so a tie counts as bare)
     pairs = list(zip(texts, texts[1:], strict=False))
-    bare = sum(1 for a, b in pairs if re.match(r"^[A-Z]{2,3}$", a) and b in (",", ";", ".")
-               or re.match(r"^[A-Z]$", a) and b in (",", ";"))
-    dotted = sum(1 for a, b in pairs if re.match(r"^[A-Z]$", a) and b == ".")
+    bare = sum(1 for a, b in pairs if _INITIALS.match(a) and len(a) > 1 and b in (",", ";", ".")
+               or _INITIAL.match(a) and b in (",", ";"))
+    dotted = sum(1 for a, b in pairs if _INITIAL.match(a) and b == ".")
     if bare >= dotted and bare:
         out.append("D:bare-initials")
     elif dotted:
@@ -196,7 +200,7 @@ def features(tokens: list[Token], hints: dict[int, str] | None = None) -> list[l
     doc = _doc_features(tokens)
     initials = "bare" if "D:bare-initials" in doc else "dotted" if "D:dot-initials" in doc else "none"
     n = len(tokens)
-    segs = _segments(tokens)
+    segs = _segments(tokens, bare=initials == "bare")
     seg_first: dict[int, int] = {}
     for i, s in enumerate(segs):
         seg_first.setdefault(s, i)
@@ -237,7 +241,7 @@ def features(tokens: list[Token], hints: dict[int, str] | None = None) -> list[l
             f.append("glued-prev")
         if hints and i in hints:
             f.append("rule=" + hints[i])
-        if tok.text == "." and i and re.match(r"^[A-Z]{1,3}$", tokens[i - 1].text):
+        if tok.text == "." and i and _INITIALS.match(tokens[i - 1].text):
             f.append("initial-dot:" + initials)  # part of "M. A." or the full stop after "Okafor MA"
         nxt = seg_first.get(segs[i] + 1)
         if nxt is not None:  # how the next segment ("2nd ed.", "2019;3:1-2", "Place:") begins
@@ -260,13 +264,15 @@ def features(tokens: list[Token], hints: dict[int, str] | None = None) -> list[l
     return out
 
 
-def _segments(tokens: list[Token]) -> list[int]:
-    """Segment number of every token: a new segment starts after ". ", "? " or "! " (not "M. ")."""
+def _segments(tokens: list[Token], bare: bool = False) -> list[int]:
+    """Segment number of every token: a new segment starts after ". ", "? " or "! ", not after a
+    dotted initial ("M. "), unless the reference prints its initials bare ("Okafor MA, Berg J."):
+    there the full stop after a one-letter initial ends the author list like the one after "MA"."""
     out, segment = [], 0
     for i, tok in enumerate(tokens):
         out.append(segment)
         if tok.text in (".", "?", "!") and i + 1 < len(tokens) and tokens[i + 1].start > tok.end:
-            if not (i and re.match(r"^[A-Z]$", tokens[i - 1].text)):
+            if bare or not (i and _INITIAL.match(tokens[i - 1].text)):
                 segment += 1
     return out
 
@@ -468,10 +474,12 @@ def _links(text: str, first: dict[str, str]) -> dict:
     if not pmcid or not pmcid.startswith("PMC"):
         found = _PMCID_RULE.search(text)
         pmcid = (found.group(1) or found.group(2)) if found else None
-    return {"doi": _tidy_link(doi), "url": _tidy_link(url), "pmid": pmid, "pmcid": pmcid}
+    return {"doi": tidy_link(doi), "url": tidy_link(url), "pmid": pmid, "pmcid": pmcid}
 
 
-def _tidy_link(value: str | None) -> str | None:
+def tidy_link(value: str | None) -> str | None:
+    """A printed URL or DOI without surrounding spaces, trailing punctuation or an unbalanced ")"
+    (``- Title - (https://example.org/a)`` prints the link in parentheses: they are not part of it)."""
     if not value:
         return None
     value = value.strip()

@@ -13,13 +13,14 @@ import re
 from collections.abc import Callable
 
 from evidence_review.intake import fieldparser
+from evidence_review.intake.fieldparser import UPPER
 from evidence_review.intake.references import CitedReference
 
 _LABEL = re.compile(r"^\s*(?:\[(\d+)\]|(\d+)\.)\s+")
 _URL = re.compile(r"\s*(https?://\S+|doi:\s*\S+)\s*$", re.IGNORECASE)
 _DOI_URL = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 # "Family, I. I." or "Family, I." repeated, separated by ", " with "& " before the last one.
-_APA_AUTHOR = re.compile(r"([^,&]+?),\s*((?:[A-Z]\.\s?(?:-?[A-Z]\.\s?)*))(?:,\s*|\s*$)")
+_APA_AUTHOR = re.compile(f"([^,&]+?),\\s*((?:[{UPPER}]\\.\\s?(?:-?[{UPPER}]\\.\\s?)*))(?:,\\s*|\\s*$)")
 _APA_HEAD = re.compile(r"^(?P<authors>.+?)\s*\((?P<date>(?P<year>\d{4}|n\.d\.)[^)]*)\)\.\s*(?P<rest>.*)$")
 _APA_SOURCE = re.compile(
     r"^(?P<title>.+?[.?!])\s+(?P<container>[^.]+?),\s*(?P<volume>\d+)"
@@ -40,7 +41,7 @@ def _split_link(body: str) -> tuple[str, str | None, str | None]:
     match = _URL.search(body)
     if not match:
         return body.strip(), None, None
-    link = match.group(1)
+    link = fieldparser.tidy_link(match.group(1))
     rest = body[: match.start()].strip()
     if _DOI_URL.match(link):
         return rest, link, None
@@ -90,14 +91,14 @@ def parse_apa(number: str, body: str) -> CitedReference | None:
 # --- Vancouver / AMA (numbered, NLM abbreviations) -------------------------------------------------
 # A DOI anywhere in the entry ("doi:10.x/y", "https://doi.org/10.x/y"), printed broken or not.
 _V_DOI = re.compile(r"(?:\bdoi:\s*|https?://(?:dx\.)?doi\.org/)\S+", re.IGNORECASE)
-_V_URL = re.compile(r"(?:Available (?:from|at):?\s*)?(?<!\S)(https?://\S+)", re.IGNORECASE)
+_V_URL = re.compile(r"(?:Available (?:from|at):?\s*)?(?<!\S)\(?(https?://\S+)", re.IGNORECASE)  # also "(URL)"
 # "Accessed March 3, 2024." (AMA) and "[cited 2024 Mar 3]" (Vancouver/NLM).
 _V_ACCESSED = re.compile(r"(?:\bAccessed\s+(?P<ama>[^.]+)(?:\.|$)|\[cited\s+(?P<nlm>[^\]]+)\])",
                          re.IGNORECASE)
 _V_AVAILABLE = re.compile(r"\s*Available (?:from|at):?\s*$", re.IGNORECASE)
 _V_TRAILER = re.compile(r"\s*\b(?:PMID|PMCID):?\s*\S+\.?\s*$", re.IGNORECASE)
 # One Vancouver author as printed: "Lindqvist AB", "van der Berg JH", "O'Brien K", "Smith-Jones P"
-_V_AUTHOR = re.compile(r"^(?:[a-z]+\s)*[A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+)*\s[A-Z]{1,3}$")
+_V_AUTHOR = re.compile(f"^(?:[a-z]+\\s)*[{UPPER}][\\w'’-]+(?:\\s[{UPPER}][\\w'’-]+)*\\s[{UPPER}]{{1,3}}$")
 _V_ETAL = re.compile(r",?\s*et al\.?$")
 # "Journal. 2020;12(3):45-67" / "Journal 2020;12:45–67" / "Journal. 2021 Jun;15(2):101-9" / "Journal. 2020."
 _V_SOURCE = re.compile(
@@ -113,11 +114,11 @@ def _take_links(body: str) -> tuple[str, str | None, str | None]:
     doi_printed = url = None
     doi = _V_DOI.search(body)
     if doi:
-        doi_printed = doi.group(0).rstrip(".")
+        doi_printed = fieldparser.tidy_link(doi.group(0))
         body = body[: doi.start()] + body[doi.end():]
     link = _V_URL.search(body)
     if link:
-        url = link.group(1).rstrip(".")
+        url = fieldparser.tidy_link(link.group(1))
         body = body[: link.start()] + body[link.end():]
     return _V_AVAILABLE.sub("", body.strip()).strip().rstrip("."), doi_printed, url
 
@@ -291,11 +292,13 @@ def from_fields(number: str, body: str, fields: dict) -> CitedReference:
 
 
 def _enough(fields: dict | None) -> bool:
-    """A parse that found at least two of: who (authors), what (title), when (date), where (source)."""
+    """A parse that found at least two of: who (authors), what (title), when (date), where (source).
+
+    A link is a "where": ``Title - (https://...)``, a title and its URL, is a whole web reference."""
     if not fields:
         return False
     found = (fields["authors"] or fields["organisation"], fields["title"], fields["year"] or fields["date"],
-             fields["container"] or fields["publisher"])
+             fields["container"] or fields["publisher"] or fields["url"] or fields["doi"])
     return sum(bool(x) for x in found) >= 2
 
 
