@@ -17,10 +17,17 @@ from evidence_review.intake import fieldparser, fieldtrain, reflist
      "https://care.example.com/night-sweats/"),
     ("Cramp (medicine) explained – (https://wiki.example.org/Cramp_(medicine))", "Cramp (medicine) explained",
      "https://wiki.example.org/Cramp_(medicine)"),
+    ("Hand washing at home – https://hygiene.example.net/hands", "Hand washing at home",
+     "https://hygiene.example.net/hands"),
 ])
 def test_a_web_source_line_gives_its_title_and_its_url_without_the_parenthesis(text, title, url):
     ref = reflist.parse_entry(text)
     assert (ref.title, ref.url, ref.kind) == (title, url, "web")
+
+
+def test_words_run_into_a_url_are_not_a_title():
+    ref = reflist.parse_entry("Further reading for patients https://info.example.org/reading")
+    assert ref.url == "https://info.example.org/reading" and ref.title is None
 
 
 @pytest.mark.parametrize("link, tidy", [
@@ -56,6 +63,8 @@ def test_an_accented_initial_makes_a_person_not_an_organisation(text, authors):
      "Sodium intake and BMI in adolescents"),
     ("Varga L. Fish oil and AF recurrence. Heart Rhythm Pract. 2022;9(3):201-207. doi:10.5555/hrp.2022.201",
      "Fish oil and AF recurrence"),
+    ("Lowe R, Hart M. Berries and LDL oxidation. Nutr Lipid Res. 2015;3(2):70-79. doi:10.5555/nlr.2015.70. "
+     "PMID: 26543210", "Berries and LDL oxidation"),  # no title at all before the fix
 ])
 def test_a_vancouver_title_is_not_cut_at_and_before_an_acronym(text, title):
     assert reflist.parse_entry(text).title == title
@@ -74,5 +83,6 @@ def test_a_one_letter_bare_initial_ends_the_author_segment_like_two_letters_do()
 
 def test_these_strings_are_not_training_data():
     train = " ".join(e.text for e in fieldtrain.read_labelled(fieldtrain.HAND_TRAIN))
-    for probe in ("Selenium in the diet", "Lemaire", "Østby", "Okonjo", "Fish oil and AF"):
+    for probe in ("Selenium in the diet", "Lemaire", "Østby", "Okonjo", "Fish oil and AF", "Berries and LDL",
+                  "Hand washing", "Further reading"):
         assert probe not in train

@@ -292,21 +292,34 @@ def from_fields(number: str, body: str, fields: dict) -> CitedReference:
 
 
 def _enough(fields: dict | None) -> bool:
-    """A parse that found at least two of: who (authors), what (title), when (date), where (source).
-
-    A link is a "where": ``Title - (https://...)``, a title and its URL, is a whole web reference."""
+    """A parse that found at least two of: who (authors), what (title), when (date), where (source)."""
     if not fields:
         return False
     found = (fields["authors"] or fields["organisation"], fields["title"], fields["year"] or fields["date"],
-             fields["container"] or fields["publisher"] or fields["url"] or fields["doi"])
+             fields["container"] or fields["publisher"])
     return sum(bool(x) for x in found) >= 2
+
+
+_SET_OFF = re.compile(r"\s*(?:[-–—|:.]\s*\(?|\()\s*")
+
+
+def _web_line(body: str, fields: dict | None) -> bool:
+    """A title set off from the URL that follows it, as unnumbered source lists print them:
+    ``Title - (URL)``, ``Title – URL``, ``Title (URL)``, ``Title | URL``. Words run into a URL
+    ("Something odd https://...") are not a title."""
+    if not fields or not fields["title"] or not fields["url"]:
+        return False
+    end = body.find(fields["title"]) + len(fields["title"])
+    start = body.find(fields["url"], end)
+    return end >= len(fields["title"]) and start > end and bool(_SET_OFF.fullmatch(body[end:start]))
 
 
 def parse_entry(entry: str, fallback_number: str | None = None, style: str | None = None) -> CitedReference:
     """Parse one printed entry; an unrecognised entry keeps its text, link and number only.
 
-    The field parser's result is used when it finds two of who, what, when and where; else the
-    regular-expression parse; else the text and link alone.
+    The field parser's result is used when it finds two of who, what, when and where, or a title
+    set off from its URL (:func:`_web_line`); else the regular-expression parse; else the text and
+    link alone.
 
     Parameters
     ----------
@@ -318,7 +331,7 @@ def parse_entry(entry: str, fallback_number: str | None = None, style: str | Non
     number = number or fallback_number or "?"
     rules = rule_parse(body, number, style)
     fields = fieldparser.parse(body, hints_from(rules) if rules else None)
-    if _enough(fields):
+    if _enough(fields) or _web_line(body, fields):
         return from_fields(number, body, fields)
     if rules is not None:
         return rules
