@@ -53,7 +53,10 @@ def test_retry_after_also_holds_back_other_threads(standin, make_client):
     standin.add_fault(kind="status", status=429, retry_after=0.4, times=1, kinds=("work",))
     odd = [f"10.5555/odd#{i}" for i in range(4)]  # not batchable: one request each, in parallel
     standin.add_records({d: {"DOI": d} for d in odd})
-    client = make_client(rate=None)  # paced at first, so the 429 arrives before the next start
+    # One at a time, so the 429 arrives before the next start (at 10 per second the limiter lets
+    # the four start together); the threads still queue for the slot, and the one that gets it
+    # next must wait for the pause.
+    client = make_client(rate=None, concurrency=1)
     assert {o.status for o in client.get_works(odd).values()} == {"ok"}
     refused = next(r.started for r in standin.requests() if r.status == 429)
     others = [t for t in starts(standin) if t > refused]

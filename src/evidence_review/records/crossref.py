@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import random
 import re
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -68,8 +70,9 @@ DEFAULT_BASE_URL = "https://api.crossref.org"
 # Crossref's limits since 1 Dec 2025: (requests per second, concurrent requests).
 PUBLIC_POOL = (5.0, 1)
 POLITE_POOL = (10.0, 5)
-# Stay a little under the advertised rate: arrival times jitter, and Crossref counts arrivals.
-RATE_SAFETY = 0.9
+# The rate limiter counts starts in a window this much longer than the advertised interval:
+# arrival times jitter, and Crossref counts arrivals (see _RateLimiter).
+GUARD_S = 0.05
 # Batch size. Crossref serves up to 1,000 rows per page, but the DOIs travel in the URL
 # (``filter=doi:A,doi:B``, percent-encoded, ~45-60 characters each) and URLs beyond ~8 KiB are
 # refused by common front ends (nginx's default request-line buffer is 8 KiB). 100 DOIs keep a
@@ -156,21 +159,29 @@ _ROUTER = _Httpx2Router()
 
 
 class _RateLimiter:
-    """A token bucket without burst: request starts are spaced 1/rate apart, across threads.
+    """At most ``limit`` request starts in any ``interval`` seconds, across threads: the way
+    Crossref states its limit (``x-rate-limit-limit`` per ``x-rate-limit-interval``) and counts it.
 
-    A slot is only taken when it is due, so a pause (Retry-After) that arrives while a thread is
-    waiting still holds that thread back.
+    A start is due when fewer than ``limit`` starts fall in the last ``interval + GUARD_S``
+    seconds; the guard absorbs the jitter between when a request starts here and when it arrives
+    there, so the client sends at the documented limit itself rather than at a fraction of it
+    (the concurrency limit, enforced separately, bounds any burst). Rates below one per interval
+    are spaced ``1/rate`` apart. A slot is only taken when it is due, so a pause (Retry-After)
+    that arrives while a thread is waiting still holds that thread back.
     """
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, interval: float = 1.0) -> None:
         self._lock = threading.Lock()
-        self._next = 0.0
+        self._starts: deque[float] = deque()
         self._paused_until = 0.0
-        self.rate = rate
+        self.set_rate(rate, interval)
 
-    def set_rate(self, rate: float) -> None:
+    def set_rate(self, rate: float, interval: float | None = None) -> None:
         with self._lock:
+            interval = self.interval if interval is None else interval
             self.rate = rate
+            self.limit = max(1, math.floor(rate * interval + 1e-9))
+            self.interval = self.limit / rate  # 0.5/s in a 1 s interval: one start per 2 s
 
     def pause(self, seconds: float) -> None:
         """Nobody starts a request for ``seconds`` (Crossref said Retry-After)."""
@@ -181,9 +192,14 @@ class _RateLimiter:
         while True:
             with self._lock:
                 now = time.monotonic()
-                due = max(self._next, self._paused_until)
+                window = self.interval + GUARD_S
+                while self._starts and self._starts[0] <= now - window:
+                    self._starts.popleft()
+                due = self._paused_until
+                if len(self._starts) >= self.limit:
+                    due = max(due, self._starts[-self.limit] + window)
                 if now >= due:
-                    self._next = now + 1.0 / self.rate
+                    self._starts.append(now)
                     return
             time.sleep(due - now)
 
@@ -251,7 +267,7 @@ class CrossrefClient:
         pool_rate, pool_concurrency = POLITE_POOL if (self.mailto or token) else PUBLIC_POOL
         self.concurrency = concurrency or pool_concurrency
         self._rate_ceiling = rate
-        self._limiter = _RateLimiter((rate or pool_rate) * RATE_SAFETY)
+        self._limiter = _RateLimiter(rate or pool_rate)
         self._slots = threading.BoundedSemaphore(self.concurrency)
         self._lock = threading.Lock()
         # The token lives only in the HTTP client's default headers.
@@ -282,7 +298,7 @@ class CrossrefClient:
     def __repr__(self) -> str:
         return (f"CrossrefClient(base_url={self.server!r}, mailto={self.mailto!r}, "
                 f"plus_token={'<set>' if self.uses_plus_token else None}, "
-                f"concurrency={self.concurrency}, rate={self._limiter.rate / RATE_SAFETY:g}/s)")
+                f"concurrency={self.concurrency}, rate={self._limiter.rate:g}/s)")
 
     # ---- public API ---------------------------------------------------------------------------
     def get_works(self, dois: Iterable[str], refresh: bool = False) -> dict[str, WorkOutcome]:
@@ -511,9 +527,9 @@ class CrossrefClient:
         if self._rate_ceiling:
             rate = min(rate, self._rate_ceiling)
         self._advertised = (limit, interval)
-        self._limiter.set_rate(rate * RATE_SAFETY)
-        log.debug("Crossref advertises %s per %s; pacing at %.2f/s", limit, interval,
-                  rate * RATE_SAFETY)
+        self._limiter.set_rate(rate, _seconds(interval))
+        log.debug("Crossref advertises %s per %s; at most %d starts per %.2f s", limit, interval,
+                  self._limiter.limit, self._limiter.interval)
 
     def _classify(self, exc: Exception, response: httpx2.Response | None) -> CrossrefError:
         """Turn whatever habanero raised into one of our failure kinds."""
