@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from evidence_review.intake import article as article_mod
+from evidence_review.intake import extract, reflist
 from evidence_review.records.standin import CrossrefStandIn
 from evidence_review.site import engine as engine_mod
 from evidence_review.site import pages as page_work
@@ -99,7 +101,19 @@ def test_one_worker_local_cluster_gives_the_in_process_answers(site):
         remote = [r for chunk in engine.map(page_work.read_pages, items, "read", chunk=2) for r in chunk]
     local = page_work.read_pages(items)
     assert sorted(remote, key=lambda r: r["page_id"]) == sorted(local, key=lambda r: r["page_id"])
-    assert all(r["ok"] and len(r["references"]) == 8 for r in local)
+    assert all(r["ok"] and len(r["rows"]) == 8 and r["n_markers"] > 0 for r in local)
+
+
+def test_memoised_parse_list_equals_intake(site):
+    """The scan's parse_list (memoised per process) gives intake's parse_list, numbers included."""
+    root, _ = site
+    markdown, _meta = extract.to_markdown(sorted((root / "site").glob("*.html"))[0])
+    entries = article_mod.parse_markdown(markdown).references
+    labelled = [f"[{i}] {e}" for i, e in enumerate(entries, start=40)]
+    for listing in (entries, labelled, entries[::-1], entries):  # the last one: all cache hits
+        expected = [r.to_dict() for r in reflist.parse_list(listing)]
+        assert page_work.parse_list(listing) == expected
+    assert page_work._parse_entry.cache_info().hits >= len(entries)
 
 
 def test_small_runs_stay_in_process(monkeypatch):

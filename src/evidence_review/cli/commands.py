@@ -87,7 +87,8 @@ def cmd_agreement(args: Namespace) -> int:
 
 def cmd_build(args: Namespace) -> int:
     if args.all:
-        return build.build_all(args.root, pdf=not args.no_pdf, strict=args.strict)
+        return build.build_all(args.root, pdf=not args.no_pdf, strict=args.strict,
+                               scheduler=args.scheduler, workers=args.workers)
     return build.build_one(args.review, args.root, pdf=not args.no_pdf, strict=args.strict,
                            refresh=args.refresh_notebooks)
 

@@ -50,16 +50,19 @@ class Engine:
         Address of an existing Dask scheduler (else ``DASK_SCHEDULER_ADDRESS``).
     progress : bool, optional
         Show progress bars on stderr (default: when stderr is a terminal).
+    in_process_below : int
+        Fewer items than this stay in-process (default :data:`IN_PROCESS_BELOW` pages; the builds
+        of ``build --all`` take seconds each, so two of them already gain from a cluster).
     """
 
     def __init__(self, pages: int, workers: int | None = None, scheduler: str | None = None,
-                 progress: bool | None = None) -> None:
+                 progress: bool | None = None, in_process_below: int = IN_PROCESS_BELOW) -> None:
         self.address = scheduler_address(scheduler)
         self.workers = (os.cpu_count() or 1) if workers is None else workers
         self.progress = progress
         if self.address:
             self.mode = "cluster"
-        elif self.workers == 0 or pages < IN_PROCESS_BELOW or (workers is None and self.workers < 2):
+        elif self.workers == 0 or pages < in_process_below or (workers is None and self.workers < 2):
             self.mode = "in-process"  # one core and no explicit --workers: a cluster cannot help
         else:
             self.mode = "local-cluster"

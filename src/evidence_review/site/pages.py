@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from functools import lru_cache
 from pathlib import Path
 
 from evidence_review.audit.fields import audit_reference, check_markers
@@ -24,6 +25,35 @@ from evidence_review.records.resolve import resolve_references
 # The printed fields kept as columns of the store's ``references`` table (docs/site.md).
 REFERENCE_FIELDS = ("kind", "authors", "year", "title", "container", "volume", "issue", "pages",
                     "doi_printed", "url")
+# Printed entries remembered per process by parse_list: the pages of one site print the works
+# they share the same way (one house style), so most entries a worker meets were parsed before.
+# ~15 KB each (the parse's dict): 4,096 entries stay under ~60 MB per worker.
+PARSE_CACHE = 4096
+
+
+@lru_cache(maxsize=PARSE_CACHE)
+def _parse_entry(body: str, style: str) -> dict:
+    # "[0] " + body splits back into ("0", body): the parse of the entry as printed, bar its number
+    return reflist.parse_entry(f"[0] {body}", style=style).to_dict()
+
+
+def parse_list(entries: list[str], style: str | None = None) -> list[dict]:
+    """:func:`evidence_review.intake.reflist.parse_list` as ``CitedReference`` dicts, memoised.
+
+    The same steps (the list's style detected once, each entry parsed with it, numbered in order
+    when it carries no label); an entry already parsed in this process with the same style is not
+    parsed again: :func:`~evidence_review.intake.reflist.parse_entry` depends on the entry's text
+    without its label ("[3]", "3.") and the style alone, apart from the number. The dicts returned
+    share their lists with the cache: callers must not mutate them (they are pickled or written as
+    JSON). ``style``: the
+    list's :func:`~evidence_review.intake.reflist.detect_style`, when already known.
+    """
+    style = style or reflist.detect_style(entries)
+    out = []
+    for i, entry in enumerate(entries, start=1):
+        label, body = reflist.split_label(entry)
+        out.append({**_parse_entry(body, style), "number": label or str(i)})
+    return out
 
 
 def read_page(page_id: str, path: str, label: str) -> dict:
@@ -40,7 +70,7 @@ def read_page(page_id: str, path: str, label: str) -> dict:
         markdown, meta = extract.to_markdown(Path(path))
         parsed = article_mod.parse_markdown(markdown, path=label)
         style = reflist.detect_style(parsed.references)
-        refs = reflist.parse_list(parsed.references)
+        refs = parse_list(parsed.references, style)
     except InputError as exc:
         problem = exc.problems[0] if exc.problems else None
         code = "no-references" if problem is not None and problem.field == "References" else "unreadable"
@@ -55,7 +85,7 @@ def read_page(page_id: str, path: str, label: str) -> dict:
     date = meta.date if meta.date and _is_iso(meta.date) else None
     return {"page_id": page_id, "ok": True, "title": parsed.title or meta.title, "site": meta.site,
             "url": meta.url, "author": meta.author, "last_updated": date, "style": style,
-            "markers": parsed.markers(), "references": [r.to_dict() for r in refs]}
+            "markers": parsed.markers(), "references": refs}
 
 
 def reference_row(page_id: str, position: int, cited: dict, resolution: dict | None = None) -> dict:
@@ -72,8 +102,22 @@ def reference_row(page_id: str, position: int, cited: dict, resolution: dict | N
 
 
 def read_pages(items: list[tuple[str, str, str]]) -> list[dict]:
-    """:func:`read_page` over a chunk of ``(page_id, path, label)`` (one Dask task per chunk)."""
-    return [read_page(*item) for item in items]
+    """:func:`read_page` over a chunk of ``(page_id, path, label)`` (one Dask task per chunk).
+
+    The store's rows are built here, on the worker: each ok result carries ``rows`` (its
+    ``references`` rows, :func:`reference_row`) and ``dois`` (the DOIs printed) instead of
+    ``references``, and ``markers`` as JSON text with ``n_markers``, so the driver only writes.
+    """
+    out = []
+    for item in items:
+        res = read_page(*item)
+        if res["ok"]:
+            refs = res.pop("references")
+            res["rows"] = [reference_row(res["page_id"], i, c) for i, c in enumerate(refs, start=1)]
+            res["dois"] = [c["doi_printed"] for c in refs if c.get("doi_printed")]
+            res["n_markers"], res["markers"] = len(res["markers"]), json.dumps(res["markers"])
+        out.append(res)
+    return out
 
 
 def audit_page(page: dict) -> dict:
@@ -158,26 +202,28 @@ def resolve_audit_page(page: dict) -> dict:
     Returns
     -------
     dict
-        ``page_id`` and ``ok``; when ok also ``resolutions`` (``[(position, Resolution.to_dict())]``),
-        ``records`` (DOI → accepted work message) and what :func:`audit_page` returns. Not ok means
-        the page needs a repair, a query or an agency question: the driver resolves it.
+        ``page_id`` and ``ok``; when ok also ``rows`` (the store's ``references`` rows, resolution
+        included: :func:`reference_row`), ``records`` (the DOIs whose work message was accepted:
+        the driver already holds those messages, so they are not sent back) and what
+        :func:`audit_page` returns. Not ok means the page needs a repair, a query or an agency
+        question: the driver resolves it.
     """
     cited = [CitedReference(**c) for _, c in page["references"]]
     try:
         resolutions = resolve_references(cited, OfflineWorks(page["outcomes"]))
     except NeedsNetwork:
         return {"page_id": page["page_id"], "ok": False}
-    items, records, out = [], {}, []
+    items, records, rows = [], [], []
     for position, c in page["references"]:
         res = resolutions[c["number"]]
         entry = res.to_dict()
-        out.append((position, c, entry))
+        rows.append(reference_row(page["page_id"], position, c, entry))
         if res.doi and res.message:
-            records[res.doi] = res.message
+            records.append(res.doi)
         items.append({"position": position, "cited": c, "resolution": entry, "record": res.message})
     audited = audit_page({"page_id": page["page_id"], "last_updated": page.get("last_updated"),
                           "markers": page.get("markers"), "references": items})
-    return {"ok": True, "resolutions": out, "records": records, **audited}
+    return {"ok": True, "rows": rows, "records": records, **audited}
 
 
 def resolve_audit_pages(pages: list[dict]) -> list[dict]:

@@ -40,6 +40,7 @@ from evidence_review.intake.references import CitedReference
 from evidence_review.records.crossref import CrossrefClient
 from evidence_review.records.doi import is_valid, normalise
 from evidence_review.records.resolve import resolve_references
+from evidence_review.records.snapshot import stable_message
 from evidence_review.site import pages as page_work
 from evidence_review.site.engine import Engine
 from evidence_review.site.pages import reference_row
@@ -300,11 +301,10 @@ def _read(store: SiteStore, engine: Engine, say: Say,
             pages.append({"page_id": res["page_id"], "stage": "read", "problem": None, "reason": None,
                           "title": res["title"], "site": res["site"], "url": res["url"],
                           "author": res["author"], "last_updated": res["last_updated"],
-                          "style": res["style"], "n_references": len(res["references"]),
-                          "n_markers": len(res["markers"]), "markers": json.dumps(res["markers"])})
-            refs += [reference_row(res["page_id"], i, cited)
-                     for i, cited in enumerate(res["references"], start=1)]
-            found_dois([c["doi_printed"] for c in res["references"] if c.get("doi_printed")])
+                          "style": res["style"], "n_references": len(res["rows"]),
+                          "n_markers": res["n_markers"], "markers": res["markers"]})
+            refs += res["rows"]
+            found_dois(res["dois"])
         with _transaction(store):
             store.set_stage(pages)
             store.insert("references", refs)
@@ -369,11 +369,12 @@ def _resolve(store: SiteStore, resolver: SiteResolver, engine: Engine, progress:
         return items
 
     left: list[str] = []
+    known = store.records_known()  # kept up to date here: no full scan of records per chunk
     for results in engine.map(page_work.resolve_audit_pages, ids, "match+audit", prepare=payload):
         left += [r["page_id"] for r in results if not r["ok"]]
         done = [r for r in results if r["ok"]]
         if done:
-            _write_matched(store, done)
+            _write_matched(store, done, resolver, known)
     timings["match+audit"] = time.perf_counter() - t
     t = time.perf_counter()
     if left:
@@ -382,22 +383,23 @@ def _resolve(store: SiteStore, resolver: SiteResolver, engine: Engine, progress:
     return timings
 
 
-def _write_matched(store: SiteStore, done: list[dict]) -> None:
-    """Store pages resolved and audited on the engine: references, records, findings, stage."""
-    rows = []
-    records: dict[str, dict] = {}
-    for result in done:
-        rows += [reference_row(result["page_id"], pos, cited, res)
-                 for pos, cited, res in result["resolutions"]]
-        records.update(result["records"])
+def _write_matched(store: SiteStore, done: list[dict], resolver: SiteResolver, known: set[str]) -> None:
+    """Store pages resolved and audited on the engine: references, records, findings, stage.
+
+    The workers send back the DOIs of the records they accepted, not the records: the driver's
+    resolver holds every outcome they were given. ``known`` (the DOIs the store holds) is updated.
+    """
+    new = {doi for result in done for doi in result["records"]} - known
+    records = {doi: stable_message(resolver.outcome(doi).message) for doi in sorted(new)}
     ids = pd.DataFrame({"page_id": [r["page_id"] for r in done]})
     when = now()
     with _transaction(store):
         _delete_pages(store, ("references", "findings"), ids)
-        store.insert("references", rows)
-        _put_new_records(store, records)
+        store.insert("references", [row for r in done for row in r["rows"]])
+        store.put_records(records)
         store.insert("findings", [f for r in done for f in r["findings"]])
         store.set_stage([{"page_id": r["page_id"], "stage": "audited", "audited_at": when} for r in done])
+    known |= new
 
 
 def _delete_pages(store: SiteStore, tables: tuple[str, ...], ids: pd.DataFrame) -> None:

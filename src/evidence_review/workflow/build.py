@@ -1,14 +1,14 @@
 """``evidence-review build``: check a review, rebuild its derived files, its report and exports.
 
-One review at a time (:func:`build_one`) or every review under ``data/`` in parallel processes
-(:func:`build_all`).
+One review at a time (:func:`build_one`) or every review under ``data/``, each build a task on the
+Dask engine the site scan uses (:func:`build_all`: a LocalCluster by default, ``--scheduler`` /
+``DASK_SCHEDULER_ADDRESS`` for a cluster).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from evidence_review.core.errors import EvidenceReviewError, InputError
@@ -17,6 +17,7 @@ from evidence_review.core.progress import stderr
 from evidence_review.report import build as report
 from evidence_review.report import exports
 from evidence_review.report.session import ReviewSession, open_review
+from evidence_review.site.engine import Engine
 from evidence_review.workflow.prepare import prepare
 
 
@@ -83,18 +84,34 @@ def _build_quietly(name: str, root, pdf: bool, strict: bool) -> tuple[str, int, 
         return name, 1, str(exc)
 
 
-def build_all(root: Path | str | None, pdf: bool = True, strict: bool = False) -> int:
-    """Build every review under data/ in parallel processes; the worst exit status wins."""
+def _build_chunk(items: list[tuple[str, str, bool, bool]]) -> list[tuple[str, int, str]]:
+    """One Dask task: the builds of ``(name, root, pdf, strict)`` (``build --all`` sends one each)."""
+    return [_build_quietly(*item) for item in items]
+
+
+def build_all(root: Path | str | None, pdf: bool = True, strict: bool = False,
+              scheduler: str | None = None, workers: int | None = None) -> int:
+    """Build every review under data/, each build a task on the Dask engine; the worst exit wins.
+
+    ``scheduler``: an existing Dask scheduler (else ``DASK_SCHEDULER_ADDRESS``); else a
+    LocalCluster of ``workers`` processes (default: one per review, at most the number of cores;
+    one review, one core or ``workers=0``: in this process). The cluster's workers must see the
+    same project root (a shared file system).
+    """
     root = Path(root) if root else find_root()
     names = available_reviews(root)
-    workers = max(1, min(len(names), os.cpu_count() or 1))
-    stderr(f"Building {len(names)} review(s) in {workers} process(es): {', '.join(names)}")
+    if workers is None:
+        workers = min(len(names), os.cpu_count() or 1)
+        workers = workers if workers >= 2 else 0  # a one-worker cluster only adds its start-up
+    engine = Engine(len(names), workers=workers, scheduler=scheduler, progress=False,
+                    in_process_below=2)
+    stderr(f"Building {len(names)} review(s) ({engine.describe()}): {', '.join(names)}")
     status = 0
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        jobs = [pool.submit(_build_quietly, n, root, pdf, strict) for n in names]
-        for job in jobs:
-            name, code, message = job.result()
-            if message:
-                print(f"error: {name}: {message}", file=sys.stderr)
-            status = max(status, code)
+    items = [(name, str(root), pdf, strict) for name in names]
+    with engine:
+        for results in engine.map(_build_chunk, items, "build", chunk=1):
+            for name, code, message in results:
+                if message:
+                    print(f"error: {name}: {message}", file=sys.stderr)
+                status = max(status, code)
     return status

@@ -1,0 +1,52 @@
+"""``build --all`` runs each build as a task on the site's Dask engine (issue 18, item 5)."""
+
+from __future__ import annotations
+
+import pytest
+
+from evidence_review.site import engine as engine_mod
+from evidence_review.workflow import build
+
+
+def _broken_reviews(root, names):
+    """Reviews whose inputs fail the check at once (no article metadata): a build exits 2."""
+    for name in names:
+        (root / "data" / name).mkdir(parents=True)
+        (root / "data" / name / "article.md").write_text("no front matter\n", encoding="utf-8")
+
+
+def test_each_build_is_a_task_and_the_worst_status_wins(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    _broken_reviews(tmp_path, ["a", "b", "c"])
+    codes = {"a": (0, ""), "b": (2, "data/b/article.md: bad"), "c": (1, "build failed")}
+    seen = []
+
+    def fake(items):
+        seen.append([item[0] for item in items])
+        return [(item[0], *codes[item[0]]) for item in items]
+
+    monkeypatch.setattr(build, "_build_chunk", fake)
+    assert build.build_all(tmp_path, pdf=False, workers=0) == 2
+    assert sorted(seen) == [["a"], ["b"], ["c"]]  # one task per build
+    err = capsys.readouterr().err
+    assert "Building 3 review(s) (in-process)" in err
+    assert "error: b: data/b/article.md: bad" in err and "error: c: build failed" in err
+
+
+def test_engine_for_builds_starts_a_cluster_from_two_items(monkeypatch):
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    assert engine_mod.Engine(2, workers=2, in_process_below=2).mode == "local-cluster"
+    assert engine_mod.Engine(1, workers=2, in_process_below=2).mode == "in-process"
+    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", "tcp://127.0.0.1:8786")
+    assert engine_mod.Engine(2, in_process_below=2).mode == "cluster"
+
+
+@pytest.mark.slow
+def test_builds_run_on_a_local_cluster(tmp_path, monkeypatch, capsys):
+    """Two reviews whose check fails: both builds run on a 2-worker LocalCluster, each says why."""
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    _broken_reviews(tmp_path, ["first", "second"])
+    assert build.build_all(tmp_path, pdf=False, workers=2) == 2
+    err = capsys.readouterr().err
+    assert "Dask LocalCluster, 2 worker process(es)" in err
+    assert "error: first: " in err and "error: second: " in err
