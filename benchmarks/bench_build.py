@@ -85,14 +85,16 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs after one --no-pdf warm-up (default 3)")
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--skip-all", action="store_true", help="skip the build --all comparison")
+    parser.add_argument("--only-all", action="store_true",
+                        help="only the build --all comparison (skip build/floor)")
     args = parser.parse_args()
     out = Path(tempfile.mkdtemp(prefix="bench-floor-"))
     print(f"machine: {os.cpu_count()} CPUs, {platform.machine()}, Python "
           f"{platform.python_version()}, {sys.prefix}; load {load()}", flush=True)
     build(args.review, "--no-pdf")  # warm-up: OS and bytecode caches, as any second build has
-    runs: dict[str, list[dict]] = {k: [] for k in ("build", "floor", "build --no-pdf",
-                                                    "floor --no-pdf")}
-    for i in range(args.runs):
+    runs: dict[str, list[dict]] = {} if args.only_all else {
+        k: [] for k in ("build", "floor", "build --no-pdf", "floor --no-pdf")}
+    for i in range(0 if args.only_all else args.runs):
         runs["build"].append(build(args.review))
         runs["floor"].append(floor(args.review, out))
         runs["build --no-pdf"].append(build(args.review, "--no-pdf"))
@@ -127,7 +129,7 @@ def main() -> int:
         if not ok:
             failures.append(name)
 
-    for kind in ("", " --no-pdf"):
+    for kind in () if args.only_all else ("", " --no-pdf"):
         b, f = median[f"build{kind}"], median[f"floor{kind}"]
         ratio = b["cpu_s"] / f["cpu_s"]
         verdict(f"build{kind}", ratio <= MAX_FLOOR_RATIO,

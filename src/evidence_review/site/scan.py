@@ -59,7 +59,8 @@ Say = Callable[[str], None]
 
 @dataclass
 class ScanResult:
-    """What a scan did: counts by stage, Crossref figures, seconds per stage."""
+    """What a scan did: counts by stage, Crossref figures, seconds per stage (wall time), and the
+    driver process's CPU seconds during the CPU part (``driver_cpu``: read, match+audit, audit)."""
 
     site: str
     store: Path
@@ -69,6 +70,7 @@ class ScanResult:
     resolver: dict
     engine: str
     timings: dict[str, float] = field(default_factory=dict)
+    driver_cpu: dict[str, float] = field(default_factory=dict)
     report: Path | None = None
     check_id: int | None = None
 
@@ -153,7 +155,7 @@ def scan(sources: list[str], name: str, root: Path | str | None = None, *,
         with engine:
             if todo:
                 say(f"scan: {todo} page(s) to read and audit ({engine.describe()})")
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             prefetcher = Prefetcher(resolver, batch=BATCH)
             try:
                 _read(store, engine, say, prefetcher.add)
@@ -162,10 +164,14 @@ def scan(sources: list[str], name: str, root: Path | str | None = None, *,
                 raise
             prefetcher.finish()  # the last partial batch; waits for the one in flight
             timings["read"] = time.perf_counter() - t
+            cpu = {"read": time.process_time() - c}
+            c = time.process_time()
             timings.update(_resolve(store, resolver, engine, progress, say))
-            t = time.perf_counter()
+            cpu["resolve"] = time.process_time() - c  # match+audit, and the prefetch left
+            t, c = time.perf_counter(), time.process_time()
             _audit(store, engine, say)
             timings["audit"] = time.perf_counter() - t
+            cpu["audit"] = time.process_time() - c
         stages, problems = summary(store)
         stats = dict(client.stats)
         store.finish_check(check_id, pages=int(sum(stages.values())),
@@ -176,7 +182,8 @@ def scan(sources: list[str], name: str, root: Path | str | None = None, *,
         result = ScanResult(site=name, store=store.path, stages=stages, problems=problems,
                             crossref=stats, resolver={"asked": dict(resolver.asked),
                                                       "reused": dict(resolver.reused)},
-                            engine=engine.describe(), timings=timings, check_id=check_id)
+                            engine=engine.describe(), timings=timings, driver_cpu=cpu,
+                            check_id=check_id)
         say(f"scan: {listed} page(s) listed; " + ", ".join(f"{v} {k}" for k, v in stages.items())
             + f"; Crossref: {stats.get('requests', 0)} request(s), {stats.get('cache_hits', 0)} "
               f"cache hit(s)")
