@@ -53,10 +53,15 @@ class Engine:
     in_process_below : int
         Fewer items than this stay in-process (default :data:`IN_PROCESS_BELOW` pages; the builds
         of ``build --all`` take seconds each, so two of them already gain from a cluster).
+    warmup : callable, optional
+        Run once on every worker as soon as the cluster is up (in the start's background thread,
+        so it overlaps the driver's own work): imports and model loading that the first task
+        would otherwise pay on each worker.
     """
 
     def __init__(self, pages: int, workers: int | None = None, scheduler: str | None = None,
-                 progress: bool | None = None, in_process_below: int = IN_PROCESS_BELOW) -> None:
+                 progress: bool | None = None, in_process_below: int = IN_PROCESS_BELOW,
+                 warmup: Callable[[], Any] | None = None) -> None:
         self.address = scheduler_address(scheduler)
         self.workers = (os.cpu_count() or 1) if workers is None else workers
         self.progress = progress
@@ -66,6 +71,7 @@ class Engine:
             self.mode = "in-process"  # one core and no explicit --workers: a cluster cannot help
         else:
             self.mode = "local-cluster"
+        self.warmup = warmup
         self._client = None
         self._cluster = None
         self._starting: threading.Thread | None = None
@@ -96,6 +102,8 @@ class Engine:
                                              processes=True, host="127.0.0.1", dashboard_address=None,
                                              silence_logs=logging.ERROR)
                 self._client = Client(self._cluster)
+            if self.warmup is not None:
+                self._client.run(self.warmup)
         except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread by __enter__
             self._error = exc
 

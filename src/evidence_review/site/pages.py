@@ -18,7 +18,7 @@ from pathlib import Path
 from evidence_review.audit.fields import audit_reference, check_markers
 from evidence_review.core.errors import InputError
 from evidence_review.intake import article as article_mod
-from evidence_review.intake import extract, reflist
+from evidence_review.intake import extract, fieldparser, reflist
 from evidence_review.intake.references import CitedReference
 from evidence_review.records.resolve import resolve_references
 
@@ -54,6 +54,11 @@ def parse_list(entries: list[str], style: str | None = None) -> list[dict]:
         label, body = reflist.split_label(entry)
         out.append({**_parse_entry(body, style), "number": label or str(i)})
     return out
+
+
+def warm() -> None:
+    """Load what the first page would: the field parser's model (run on each worker at start)."""
+    fieldparser.parse("Synthetic A. A title. A journal. 2020;1:1-2.")
 
 
 def read_page(page_id: str, path: str, label: str) -> dict:

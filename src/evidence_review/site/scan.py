@@ -140,7 +140,7 @@ def scan(sources: list[str], name: str, root: Path | str | None = None, *,
         done = {p for p, in store.con.execute(
             "SELECT page_id FROM pages WHERE stage IN ('audited', 'failed')").fetchall()}
         engine = Engine(sum(p.page_id not in done for p in pages), workers=workers,
-                        scheduler=scheduler, progress=progress).start()
+                        scheduler=scheduler, progress=progress, warmup=page_work.warm).start()
         listed = _list(store, sources, pages, notes, say, progress)
         timings["list"] = time.perf_counter() - t
         t = time.perf_counter()
