@@ -70,9 +70,11 @@ DEFAULT_BASE_URL = "https://api.crossref.org"
 # Crossref's limits since 1 Dec 2025: (requests per second, concurrent requests).
 PUBLIC_POOL = (5.0, 1)
 POLITE_POOL = (10.0, 5)
-# The rate limiter counts starts in a window this much longer than the advertised interval:
-# arrival times jitter, and Crossref counts arrivals (see _RateLimiter).
-GUARD_S = 0.05
+# The rate limiter (see _RateLimiter) spaces request N+limit one interval + GUARD_S after the
+# answer to request N; an answer slower than ARRIVAL_CAP_S counts as arrived that long after it
+# was sent.
+GUARD_S = 0.01
+ARRIVAL_CAP_S = 0.5
 # Batch size. Crossref serves up to 1,000 rows per page, but the DOIs travel in the URL
 # (``filter=doi:A,doi:B``, percent-encoded, ~45-60 characters each) and URLs beyond ~8 KiB are
 # refused by common front ends (nginx's default request-line buffer is 8 KiB). 100 DOIs keep a
@@ -159,25 +161,31 @@ _ROUTER = _Httpx2Router()
 
 
 class _RateLimiter:
-    """At most ``limit`` request starts in any ``interval`` seconds, across threads: the way
-    Crossref states its limit (``x-rate-limit-limit`` per ``x-rate-limit-interval``) and counts it.
+    """At most ``limit`` requests in any ``interval`` seconds, across threads, counted the way
+    Crossref states its limit (``x-rate-limit-limit`` per ``x-rate-limit-interval``) and counts it:
+    by arrivals.
 
-    A start is due when fewer than ``limit`` starts fall in the last ``interval + GUARD_S``
-    seconds; the guard absorbs the jitter between when a request starts here and when it arrives
-    there, so the client sends at the documented limit itself rather than at a fraction of it
-    (the concurrency limit, enforced separately, bounds any burst). Rates below one per interval
-    are spaced ``1/rate`` apart. A slot is only taken when it is due, so a pause (Retry-After)
-    that arrives while a thread is waiting still holds that thread back.
+    A client cannot see when a request arrives, only that it arrived after it started and before
+    its answer came back. So a request may start once ``interval`` (+ ``GUARD_S``) has passed since
+    the answer to the request ``limit`` starts earlier (its *anchor*): then the two arrivals are at
+    least ``interval`` apart whatever the delays between threads, the network and the server. An
+    answer slower than ``ARRIVAL_CAP_S`` is taken to have arrived within that time of its start, so
+    one hung request does not hold the others back. The concurrency limit, enforced separately,
+    bounds any burst. This sends at the documented limit itself rather than at a fraction of it.
+    Rates below one per interval are spaced ``1/rate`` apart. Use :meth:`slot` (or
+    :meth:`acquire` and :meth:`done`) around each request; a pause (Retry-After) holds back every
+    thread not yet started.
     """
 
     def __init__(self, rate: float, interval: float = 1.0) -> None:
-        self._lock = threading.Lock()
-        self._starts: deque[float] = deque()
+        self._cond = threading.Condition()
+        self._tickets: deque[list[float | None]] = deque(maxlen=1024)  # [start, anchor or None]
         self._paused_until = 0.0
+        self.interval = interval
         self.set_rate(rate, interval)
 
     def set_rate(self, rate: float, interval: float | None = None) -> None:
-        with self._lock:
+        with self._cond:
             interval = self.interval if interval is None else interval
             self.rate = rate
             self.limit = max(1, math.floor(rate * interval + 1e-9))
@@ -185,23 +193,39 @@ class _RateLimiter:
 
     def pause(self, seconds: float) -> None:
         """Nobody starts a request for ``seconds`` (Crossref said Retry-After)."""
-        with self._lock:
+        with self._cond:
             self._paused_until = max(self._paused_until, time.monotonic() + seconds)
 
-    def acquire(self) -> None:
-        while True:
-            with self._lock:
+    def acquire(self) -> list[float | None]:
+        """Wait until a request may start; returns its ticket (pass it to :meth:`done`)."""
+        with self._cond:
+            while True:
                 now = time.monotonic()
-                window = self.interval + GUARD_S
-                while self._starts and self._starts[0] <= now - window:
-                    self._starts.popleft()
                 due = self._paused_until
-                if len(self._starts) >= self.limit:
-                    due = max(due, self._starts[-self.limit] + window)
+                if len(self._tickets) >= self.limit:
+                    start, anchor = self._tickets[-self.limit]
+                    anchor = start + ARRIVAL_CAP_S if anchor is None else anchor
+                    due = max(due, anchor + self.interval + GUARD_S)
                 if now >= due:
-                    self._starts.append(now)
-                    return
-            time.sleep(due - now)
+                    ticket: list[float | None] = [now, None]
+                    self._tickets.append(ticket)
+                    return ticket
+                self._cond.wait(due - now)  # woken early when an answer comes back
+
+    def done(self, ticket: list[float | None]) -> None:
+        """The request's answer (or failure) came back: it arrived by now."""
+        with self._cond:
+            if ticket[1] is None:
+                ticket[1] = min(time.monotonic(), ticket[0] + ARRIVAL_CAP_S)
+            self._cond.notify_all()
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        ticket = self.acquire()
+        try:
+            yield
+        finally:
+            self.done(ticket)
 
 
 class CrossrefClient:
@@ -483,8 +507,7 @@ class CrossrefClient:
         it counts as an error, like a 5xx, and is retried.
         """
         self._check_error_budget()
-        with self._slots:
-            self._limiter.acquire()
+        with self._slots, self._limiter.slot():
             self._bump("requests")
             with self._router.using(self._http) as last_response:
                 try:
@@ -528,7 +551,7 @@ class CrossrefClient:
             rate = min(rate, self._rate_ceiling)
         self._advertised = (limit, interval)
         self._limiter.set_rate(rate, _seconds(interval))
-        log.debug("Crossref advertises %s per %s; at most %d starts per %.2f s", limit, interval,
+        log.debug("Crossref advertises %s per %s; at most %d requests per %.2f s", limit, interval,
                   self._limiter.limit, self._limiter.interval)
 
     def _classify(self, exc: Exception, response: httpx2.Response | None) -> CrossrefError:

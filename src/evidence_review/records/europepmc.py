@@ -273,8 +273,7 @@ class EuropePMCClient:
     def _get(self, path: str, params: dict[str, str], check: Callable[[bytes], Any]) -> bytes:
         """One exchange: limited, counted, classified; the body checked before it is accepted."""
         self._check_error_budget()
-        with self._slots:
-            self._limiter.acquire()
+        with self._slots, self._limiter.slot():
             self._bump("requests")
             try:
                 response = self._http.get(self.base_url + path, params=params)
