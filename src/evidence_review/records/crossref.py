@@ -71,10 +71,10 @@ DEFAULT_BASE_URL = "https://api.crossref.org"
 PUBLIC_POOL = (5.0, 1)
 POLITE_POOL = (10.0, 5)
 # The rate limiter (see _RateLimiter) spaces request N+limit one interval + GUARD_S after the
-# answer to request N; an answer slower than ARRIVAL_CAP_S counts as arrived that long after it
-# was sent.
+# answer to request N, or after ARRIVAL_CAP_S from its start if that is sooner: the time a request
+# may take to arrive (thread scheduling on a loaded machine, the network).
 GUARD_S = 0.01
-ARRIVAL_CAP_S = 0.5
+ARRIVAL_CAP_S = 0.1
 # Batch size. Crossref serves up to 1,000 rows per page, but the DOIs travel in the URL
 # (``filter=doi:A,doi:B``, percent-encoded, ~45-60 characters each) and URLs beyond ~8 KiB are
 # refused by common front ends (nginx's default request-line buffer is 8 KiB). 100 DOIs keep a
@@ -166,12 +166,14 @@ class _RateLimiter:
     by arrivals.
 
     A client cannot see when a request arrives, only that it arrived after it started and before
-    its answer came back. So a request may start once ``interval`` (+ ``GUARD_S``) has passed since
-    the answer to the request ``limit`` starts earlier (its *anchor*): then the two arrivals are at
-    least ``interval`` apart whatever the delays between threads, the network and the server. An
-    answer slower than ``ARRIVAL_CAP_S`` is taken to have arrived within that time of its start, so
-    one hung request does not hold the others back. The concurrency limit, enforced separately,
-    bounds any burst. This sends at the documented limit itself rather than at a fraction of it.
+    its answer came back. A request may start once ``interval`` + ``GUARD_S`` has passed since the
+    *anchor* of the request ``limit`` starts earlier: the moment its answer came back, or
+    ``ARRIVAL_CAP_S`` after it started if that is sooner (an answer slower than that is taken to
+    have arrived within that time of its start, so a slow server does not slow the pace). So two
+    arrivals ``limit`` apart are at least ``interval`` apart unless a request took longer than
+    ``ARRIVAL_CAP_S`` to leave this process (the margin 0.9 × the rate gave, without its cost).
+    The concurrency limit, enforced separately, bounds any burst. This sends at the documented
+    limit itself rather than at a fraction of it.
     Rates below one per interval are spaced ``1/rate`` apart. Use :meth:`slot` (or
     :meth:`acquire` and :meth:`done`) around each request; a pause (Retry-After) holds back every
     thread not yet started.
@@ -203,8 +205,10 @@ class _RateLimiter:
                 now = time.monotonic()
                 due = self._paused_until
                 if len(self._tickets) >= self.limit:
-                    start, anchor = self._tickets[-self.limit]
-                    anchor = start + ARRIVAL_CAP_S if anchor is None else anchor
+                    start, answered = self._tickets[-self.limit]
+                    anchor = start + ARRIVAL_CAP_S
+                    if answered is not None:
+                        anchor = min(anchor, answered)
                     due = max(due, anchor + self.interval + GUARD_S)
                 if now >= due:
                     ticket: list[float | None] = [now, None]
@@ -216,7 +220,7 @@ class _RateLimiter:
         """The request's answer (or failure) came back: it arrived by now."""
         with self._cond:
             if ticket[1] is None:
-                ticket[1] = min(time.monotonic(), ticket[0] + ARRIVAL_CAP_S)
+                ticket[1] = time.monotonic()
             self._cond.notify_all()
 
     @contextmanager
