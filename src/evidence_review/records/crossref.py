@@ -5,7 +5,7 @@ habanero builds Crossref's URLs and parses its answers; this module adds what ha
 
 - one ``filter=doi:…`` request per batch of DOIs instead of one request per DOI, with a per-DOI
   fallback for DOIs the batch did not return, and one ``/agency`` question for a 404;
-- threads bounded by Crossref's concurrency limit and a token bucket bounded by its rate limit,
+- threads bounded by Crossref's concurrency limit and a limiter of requests per interval,
   adapted to the ``x-rate-limit-*`` headers it sends;
 - retries with exponential back-off and jitter (tenacity), honouring ``Retry-After``, inside a time
   budget, and an error budget that stops a run early when Crossref keeps failing;

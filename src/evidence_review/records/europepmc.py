@@ -1,9 +1,10 @@
 """Europe PMC client: PMIDs, abstracts, publication types, MeSH, notices and open full texts by DOI.
 
 Polite in the same ways as the Crossref client (:mod:`evidence_review.records.crossref`, whose rate
-limiter and back-off helpers it reuses): a token-bucket rate limit, bounded concurrency, retries with
-exponential back-off and jitter (tenacity) honouring ``Retry-After``, a time budget per request and
-an error budget per run, and an on-disk cache keyed by server and query. HTTP goes through httpx.
+limiter and back-off helpers it reuses): a rate limit (requests per interval), bounded concurrency,
+retries with exponential back-off and jitter (tenacity) honouring ``Retry-After``, a time budget per
+request and an error budget per run, and an on-disk cache keyed by server and query. HTTP goes
+through httpx.
 
 - ``GET {base}/search?query=DOI:"a" OR DOI:"b"&resultType=core&format=json&pageSize=N`` looks up
   a batch of DOIs in one request (batches are split to keep the URL short);
