@@ -40,6 +40,9 @@ from evidence_review.site.store import (
     now,
 )
 
+# DOIs per part of a recheck: two parts are asked at a time (enough to keep the client's rate
+# limit busy), and a part is compared with the store while the next one is asked.
+RECHECK_PART = 1000
 NEEDS_ACTION = ("retraction", "correction", "expression-of-concern", "doi-changed", "title-changed")
 
 
@@ -116,24 +119,30 @@ def recheck(name: str, root: Path | str | None = None, *, base_url: str | None =
         check_id = store.start_check("recheck", getattr(client, "base_url", base_url))
         dois = [d for d, in store.con.execute("SELECT doi FROM records ORDER BY doi").fetchall()]
         before_requests = int(client.stats.get("requests", 0))
-        with ThreadPoolExecutor(1) as pool:
-            # one call: the client batches by 100 and paces itself; the store is read meanwhile
-            asking = pool.submit(client.get_works, dois, refresh=True)
-            stored = store.records()
-            outcomes = asking.result()
         today = dt.datetime.now(dt.UTC).date()
         found: list[dict] = []
         fresh: dict[str, dict] = {}
         errors = []
-        for doi, outcome in outcomes.items():
-            if outcome.status == "error":
-                errors.append(f"{doi}: {outcome.reason}")
-                continue
-            message = ({k: v for k, v in outcome.message.items() if k not in VOLATILE_FIELDS}
-                       if outcome.message else None)  # shallow: only compared and stored
-            found += compare(doi, stored[doi], message, outcome.status, outcome.reason)
-            if message is not None and message != stored[doi]:
-                fresh[doi] = message  # only changed records are rewritten
+        outcomes: dict = {}
+        # The DOIs in parts, two asked at a time through the one client (which batches each by
+        # 100 and paces them all together): the store is read while the first answers come, and
+        # each part is compared as soon as it is back, while the next one is being asked.
+        parts = [dois[i:i + RECHECK_PART] for i in range(0, len(dois), RECHECK_PART)]
+        with ThreadPoolExecutor(2) as pool:
+            asking = [pool.submit(client.get_works, part, refresh=True) for part in parts]
+            stored = store.records()
+            for future in asking:
+                answers = future.result()
+                outcomes.update(answers)
+                for doi, outcome in answers.items():
+                    if outcome.status == "error":
+                        errors.append(f"{doi}: {outcome.reason}")
+                        continue
+                    message = ({k: v for k, v in outcome.message.items() if k not in VOLATILE_FIELDS}
+                               if outcome.message else None)  # shallow: only compared and stored
+                    found += compare(doi, stored[doi], message, outcome.status, outcome.reason)
+                    if message is not None and message != stored[doi]:
+                        fresh[doi] = message  # only changed records are rewritten
         rows = [{"check_id": check_id, "detected_on": today,
                  "needs_action": c["change"] in NEEDS_ACTION,
                  **{k: c[k] for k in ("doi", "change", "before", "after", "notice_doi", "notice_date")}}

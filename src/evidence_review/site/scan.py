@@ -40,7 +40,7 @@ from evidence_review.intake.references import CitedReference
 from evidence_review.records.crossref import CrossrefClient
 from evidence_review.records.doi import is_valid, normalise
 from evidence_review.records.resolve import resolve_references
-from evidence_review.records.snapshot import stable_message
+from evidence_review.records.snapshot import VOLATILE_FIELDS
 from evidence_review.site import pages as page_work
 from evidence_review.site.engine import Engine
 from evidence_review.site.pages import reference_row
@@ -50,7 +50,7 @@ from evidence_review.site.store import SiteStore, now
 from evidence_review.site.web import DEFAULT_INTERVAL, DEFAULT_MAX_BYTES, PoliteFetcher
 
 BATCH = 100  # DOIs per prefetch request while pages are read (the client's batch size)
-WRITE_EVERY = 100  # pages per store transaction in the resolve stage
+WRITE_EVERY = 100  # pages per store transaction (read, match+audit, driver resolve)
 FETCH_THREADS = 4  # pages fetched at once (each host is still paced on its own)
 RETRY_PROBLEMS = ("fetch-error",)  # fetch failures worth another try on the next scan
 
@@ -172,6 +172,7 @@ def scan(sources: list[str], name: str, root: Path | str | None = None, *,
             _audit(store, engine, say)
             timings["audit"] = time.perf_counter() - t
             cpu["audit"] = time.process_time() - c
+            engine.close_soon()  # the cluster stops while the store is summed up and the report written
         stages, problems = summary(store)
         stats = dict(client.stats)
         store.finish_check(check_id, pages=int(sum(stages.values())),
@@ -298,8 +299,26 @@ def _read(store: SiteStore, engine: Engine, say: Say,
     if not rows:
         return
     items = [(pid, str(store.root / path), loc) for pid, path, loc in rows]
-    for results in engine.map(page_work.read_pages, items, "read"):
-        pages, refs = [], []
+    pages: list[dict] = []
+    refs: list[dict] = []
+
+    def write() -> None:
+        with _transaction(store):
+            store.set_stage(pages)
+            store.insert("references", refs)
+        pages.clear()
+        refs.clear()
+
+    try:
+        _read_results(engine.map(page_work.read_pages, items, "read"), pages, refs, write, found_dois)
+    finally:
+        if pages:  # also when interrupted: the pages read so far are kept
+            write()
+
+
+def _read_results(chunks, pages: list[dict], refs: list[dict], write: Callable[[], None],
+                  found_dois: Callable[[list[str]], None]) -> None:
+    for results in chunks:
         for res in results:
             if not res["ok"]:
                 pages.append({"page_id": res["page_id"], "stage": "failed", "problem": res["problem"],
@@ -312,9 +331,8 @@ def _read(store: SiteStore, engine: Engine, say: Say,
                           "n_markers": res["n_markers"], "markers": res["markers"]})
             refs += res["rows"]
             found_dois(res["dois"])
-        with _transaction(store):
-            store.set_stage(pages)
-            store.insert("references", refs)
+        if len(pages) >= WRITE_EVERY:  # a few statements per 100 pages, not per chunk
+            write()
 
 
 # ---- 4. resolve -----------------------------------------------------------------------------------
@@ -377,10 +395,16 @@ def _resolve(store: SiteStore, resolver: SiteResolver, engine: Engine, progress:
 
     left: list[str] = []
     known = store.records_known()  # kept up to date here: no full scan of records per chunk
-    for results in engine.map(page_work.resolve_audit_pages, ids, "match+audit", prepare=payload):
-        left += [r["page_id"] for r in results if not r["ok"]]
-        done = [r for r in results if r["ok"]]
-        if done:
+    done: list[dict] = []
+    try:
+        for results in engine.map(page_work.resolve_audit_pages, ids, "match+audit", prepare=payload):
+            left += [r["page_id"] for r in results if not r["ok"]]
+            done += [r for r in results if r["ok"]]
+            if len(done) >= WRITE_EVERY:  # a few statements per 100 pages, not per chunk
+                _write_matched(store, done, resolver, known)
+                done = []
+    finally:
+        if done:  # also when interrupted: the pages audited so far are kept
             _write_matched(store, done, resolver, known)
     timings["match+audit"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -397,7 +421,9 @@ def _write_matched(store: SiteStore, done: list[dict], resolver: SiteResolver, k
     resolver holds every outcome they were given. ``known`` (the DOIs the store holds) is updated.
     """
     new = {doi for result in done for doi in result["records"]} - known
-    records = {doi: stable_message(resolver.outcome(doi).message) for doi in sorted(new)}
+    # the message without its volatile fields (shallow: it is only written as JSON)
+    records = {doi: {k: v for k, v in resolver.outcome(doi).message.items() if k not in VOLATILE_FIELDS}
+               for doi in sorted(new)}
     ids = pd.DataFrame({"page_id": [r["page_id"] for r in done]})
     when = now()
     with _transaction(store):
