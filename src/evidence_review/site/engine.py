@@ -25,17 +25,17 @@ from typing import Any
 from tqdm import tqdm
 
 # Below this many pages the scan stays in-process. Measured (docs/benchmarks.md): a LocalCluster
-# took 5.7 s to start and stop with 2 workers (3.3 s with 1) at a load average of ~6 on the 2-core
-# benchmark machine, and 8-14 s at ~17; the CPU part costs ~58 ms of CPU per page, so 2 workers
-# save at most ~29 ms a page: below ~200 pages the cluster costs more than it saves. (The start
-# overlaps the listing of the pages, which hides part of it on large sites.)
-IN_PROCESS_BELOW = 200
+# took 5.8 s to start and stop with 2 workers (3.5 s with 1) at a load average of ~10 on the 2-core
+# benchmark machine; the CPU part costs ~31 ms of CPU per page in-process, so 2 workers save at
+# most ~15 ms a page: below ~400 pages the cluster costs more than it saves. (The start overlaps
+# the listing of the pages, which hides part of it on large sites.)
+IN_PROCESS_BELOW = 400
 CHUNK = 20  # pages per task: amortises Dask's per-task overhead (~1 ms) and pickling
 
 
 class Opaque:
     """A task's argument that Dask sends as it is: ``Client.submit`` walks lists and dicts
-    looking for futures (measured: ~60 ms of the driver's CPU per chunk of 20 pages' payload);
+    looking for futures (~60 ms of the driver's time per chunk of 20 pages' payload, under cProfile);
     an object of another class is pickled without being walked."""
 
     __slots__ = ("value",)
