@@ -25,12 +25,13 @@ def test_each_build_is_a_task_and_the_worst_status_wins(tmp_path, monkeypatch, c
         seen.append([item[0] for item in items])
         return [(item[0], *codes[item[0]]) for item in items]
 
-    monkeypatch.setattr(build, "_build_chunk", fake)
+    monkeypatch.setattr(build, "_build_here", fake)
     assert build.build_all(tmp_path, pdf=False, workers=0) == 2
     assert sorted(seen) == [["a"], ["b"], ["c"]]  # one task per build
     err = capsys.readouterr().err
     assert "Building 3 review(s) (in-process)" in err
-    assert "error: b: data/b/article.md: bad" in err and "error: c: build failed" in err
+    assert "data/b/article.md: bad" in err and "build failed" in err
+    assert "b: exit 2" in err and "c: exit 1" in err and "a: built" in err
 
 
 def test_engine_for_builds_starts_a_cluster_from_two_items(monkeypatch):
@@ -43,10 +44,12 @@ def test_engine_for_builds_starts_a_cluster_from_two_items(monkeypatch):
 
 @pytest.mark.slow
 def test_builds_run_on_a_local_cluster(tmp_path, monkeypatch, capsys):
-    """Two reviews whose check fails: both builds run on a 2-worker LocalCluster, each says why."""
+    """Two reviews whose check fails: both builds run on a 2-worker LocalCluster, each in a child
+    `evidence-review build` whose own message and exit code come back."""
     monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
     _broken_reviews(tmp_path, ["first", "second"])
     assert build.build_all(tmp_path, pdf=False, workers=2) == 2
     err = capsys.readouterr().err
-    assert "Dask LocalCluster, 2 worker process(es)" in err
-    assert "error: first: " in err and "error: second: " in err
+    assert "Dask LocalCluster, 2 worker thread(s)" in err
+    assert "error: data/first/" in err and "error: data/second/" in err
+    assert "first: exit 2" in err and "second: exit 2" in err and "Traceback" not in err

@@ -72,11 +72,15 @@ class Engine:
         Run once on every worker as soon as the cluster is up (in the start's background thread,
         so it overlaps the driver's own work): imports and model loading that the first task
         would otherwise pay on each worker.
+    processes : bool
+        LocalCluster workers as processes (default) or as threads of this process; threads suit
+        tasks whose work runs in child processes of their own (the builds of ``build --all``):
+        they start at once and import nothing again.
     """
 
     def __init__(self, pages: int, workers: int | None = None, scheduler: str | None = None,
                  progress: bool | None = None, in_process_below: int = IN_PROCESS_BELOW,
-                 warmup: Callable[[], Any] | None = None) -> None:
+                 warmup: Callable[[], Any] | None = None, processes: bool = True) -> None:
         self.address = scheduler_address(scheduler)
         self.workers = (os.cpu_count() or 1) if workers is None else workers
         self.progress = progress
@@ -87,6 +91,7 @@ class Engine:
         else:
             self.mode = "local-cluster"
         self.warmup = warmup
+        self.processes = processes
         self._client = None
         self._cluster = None
         self._starting: threading.Thread | None = None
@@ -97,7 +102,8 @@ class Engine:
         if self.mode == "cluster":
             return f"Dask cluster at {self.address}"
         if self.mode == "local-cluster":
-            return f"Dask LocalCluster, {self.workers} worker process(es)"
+            kind = "process(es)" if self.processes else "thread(s)"
+            return f"Dask LocalCluster, {self.workers} worker {kind}"
         return "in-process"
 
     def start(self) -> Engine:
@@ -114,8 +120,11 @@ class Engine:
             if self.mode == "cluster":
                 self._client = Client(self.address)
             else:
+                # loopback TCP for threads too: Dask's in-process transport looks up the host's
+                # address by opening a socket towards the internet
                 self._cluster = LocalCluster(n_workers=max(1, self.workers), threads_per_worker=1,
-                                             processes=True, host="127.0.0.1", dashboard_address=None,
+                                             processes=self.processes, host="127.0.0.1",
+                                             protocol="tcp://", dashboard_address=None,
                                              silence_logs=logging.ERROR)
                 self._client = Client(self._cluster)
             if self.warmup is not None:

@@ -8,6 +8,7 @@ Dask engine the site scan uses (:func:`build_all`: a LocalCluster by default, ``
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -75,18 +76,33 @@ def write_exports(session: ReviewSession) -> None:
 
 
 def _build_quietly(name: str, root, pdf: bool, strict: bool) -> tuple[str, int, str]:
-    """Worker for --all: one review in its own process; errors come back as text, not tracebacks."""
+    """One review in this process; errors come back as text, not tracebacks."""
     try:
         return name, build_one(name, root, pdf, strict), ""
     except InputError as exc:
-        return name, 2, "\n".join(str(p) for p in exc.problems)
+        return name, 2, "\n".join(f"error: {name}: {p}" for p in exc.problems)
     except EvidenceReviewError as exc:
-        return name, 1, str(exc)
+        return name, 1, f"error: {name}: {exc}"
 
 
-def _build_chunk(items: list[tuple[str, str, bool, bool]]) -> list[tuple[str, int, str]]:
-    """One Dask task: the builds of ``(name, root, pdf, strict)`` (``build --all`` sends one each)."""
+def _build_here(items: list[tuple[str, str, bool, bool]]) -> list[tuple[str, int, str]]:
     return [_build_quietly(*item) for item in items]
+
+
+def _build_in_child(items: list[tuple[str, str, bool, bool]]) -> list[tuple[str, int, str]]:
+    """One Dask task: each build as `evidence-review build` in a child process of the worker.
+
+    A build's work is a notebook kernel, HTML export and WeasyPrint: in a child of its own it runs
+    beside the other builds whatever the worker is (a thread of a LocalCluster, which starts at
+    once, or a process of a remote cluster), and a crash is one review's exit code.
+    """
+    out = []
+    for name, root, pdf, strict in items:
+        argv = [sys.executable, "-m", "evidence_review", "build", "--review", name, "--root", root,
+                *([] if pdf else ["--no-pdf"]), *(["--strict"] if strict else [])]
+        done = subprocess.run(argv, capture_output=True, text=True, check=False)
+        out.append((name, done.returncode, (done.stdout + done.stderr).rstrip()))
+    return out
 
 
 def build_all(root: Path | str | None, pdf: bool = True, strict: bool = False,
@@ -94,9 +110,10 @@ def build_all(root: Path | str | None, pdf: bool = True, strict: bool = False,
     """Build every review under data/, each build a task on the Dask engine; the worst exit wins.
 
     ``scheduler``: an existing Dask scheduler (else ``DASK_SCHEDULER_ADDRESS``); else a
-    LocalCluster of ``workers`` processes (default: one per review, at most the number of cores;
-    one review, one core or ``workers=0``: in this process). The cluster's workers must see the
-    same project root (a shared file system).
+    LocalCluster of ``workers`` threads, each running its build in a child process (default: one
+    per review, at most the number of cores; one review, one core or ``workers=0``: in this
+    process). A cluster's workers must see the same project root (a shared file system).
+    Each build's log is printed when it ends, so logs of parallel builds do not interleave.
     """
     root = Path(root) if root else find_root()
     names = available_reviews(root)
@@ -104,14 +121,17 @@ def build_all(root: Path | str | None, pdf: bool = True, strict: bool = False,
         workers = min(len(names), os.cpu_count() or 1)
         workers = workers if workers >= 2 else 0  # a one-worker cluster only adds its start-up
     engine = Engine(len(names), workers=workers, scheduler=scheduler, progress=False,
-                    in_process_below=2)
+                    in_process_below=2, processes=False)
     stderr(f"Building {len(names)} review(s) ({engine.describe()}): {', '.join(names)}")
-    status = 0
+    task = _build_here if engine.mode == "in-process" else _build_in_child
+    status, done = 0, 0
     items = [(name, str(root), pdf, strict) for name in names]
     with engine:
-        for results in engine.map(_build_chunk, items, "build", chunk=1):
-            for name, code, message in results:
-                if message:
-                    print(f"error: {name}: {message}", file=sys.stderr)
+        for results in engine.map(task, items, "build", chunk=1):
+            for name, code, log in results:
+                done += 1
+                if log:  # a child's whole log; in this process, only its errors (progress came live)
+                    print(log, file=sys.stderr, flush=True)
+                stderr(f"[{done}/{len(names)}] {name}: " + ("built" if code == 0 else f"exit {code}"))
                 status = max(status, code)
     return status
