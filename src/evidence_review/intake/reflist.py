@@ -382,12 +382,13 @@ def parse_list(entries: list[str], cache_dir: Path | None = None) -> list[CitedR
     key = _list_key(entries)
     path = cache_dir / f"{key}.json" if cache_dir is not None else None
     text = _PARSED.get(key)
-    if text is None and path is not None and path.is_file():
+    on_disk = path is not None and path.is_file()
+    if text is None and on_disk:
         try:
             text = path.read_text(encoding="utf-8")
             refs = [CitedReference(**d) for d in json.loads(text)]
         except (OSError, ValueError, TypeError):  # a damaged or foreign cache file: parse again
-            text = None
+            text, on_disk = None, False
         else:
             _PARSED[key] = text
             return refs
@@ -397,7 +398,7 @@ def parse_list(entries: list[str], cache_dir: Path | None = None) -> list[CitedR
         text = _PARSED[key] = json.dumps([r.to_dict() for r in refs], ensure_ascii=False)
     else:
         refs = [CitedReference(**d) for d in json.loads(text)]
-    if path is not None and not path.is_file():
+    if path is not None and not on_disk:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             write_text(path, text)
