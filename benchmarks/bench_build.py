@@ -14,7 +14,13 @@ the ratios use (wall time is printed with the load beside it). Targets (issue 19
 ``--no-pdf`` each ≤ 1.3 × their floor (CPU time); ``build --all`` ≥ 1.8 × faster than serial
 (wall time; both cores busy).
 
+``--pdf-refs N`` (issue 19, item 5) instead builds the PDF of a synthetic review of N references
+(bench_scale's article, ``init`` against the Crossref stand-in, then ``build``): wall, CPU, peak
+RSS and pages, against the target (N = 1,000: under 60 s and 500 MiB); page 1 is rendered to
+``--png`` when given (pdftoppm).
+
     python benchmarks/bench_build.py [--runs 3] [--json benchmarks/last-build.json]
+    python benchmarks/bench_build.py --pdf-refs 1000 [--png /tmp/pdf-1000]
 """
 
 from __future__ import annotations
@@ -31,8 +37,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_resolve import standin_process
+from bench_scale import scratch_project
+
 ROOT = Path(__file__).resolve().parents[1]
 MAX_FLOOR_RATIO = 1.3
+PDF_MAX_S, PDF_MAX_MIB = 60.0, 500.0
 MIN_ALL_SPEEDUP = 1.8
 
 
@@ -79,6 +89,32 @@ def two_review_project(review: str) -> Path:
     return root
 
 
+def pdf_at_scale(n: int, png: Path | None) -> int:
+    """Build the PDF of a synthetic review of ``n`` references; print the figures and the verdict."""
+    root, article = scratch_project(n)
+    shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
+    shutil.copytree(ROOT / "notebooks", root / "notebooks")
+    try:
+        with standin_process(n, lifetime=3600) as base_url:
+            timed([sys.executable, "-m", "evidence_review", "init", str(article), "--name", "bench",
+                   "--base-url", base_url, "--mailto", "bench@example.org", "--no-europepmc",
+                   "--root", str(root)], cwd=root)
+        m = build("bench", root=root)
+        pdf = root / "reports" / "bench" / "review.pdf"
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+        pages = next((int(line.split()[-1]) for line in info.splitlines() if line.startswith("Pages:")), -1)
+        if png is not None:
+            subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "2", str(pdf), str(png)],
+                           check=False)
+        ok = m["wall_s"] <= PDF_MAX_S and m["peak_rss_mib"] <= PDF_MAX_MIB
+        print(f"target PDF at {n} references: build wall {m['wall_s']:.1f} s, cpu {m['cpu_s']:.1f} s, "
+              f"peak RSS {m['peak_rss_mib']:.0f} MiB, {pages} pages (< {PDF_MAX_S:.0f} s and "
+              f"< {PDF_MAX_MIB:.0f} MiB) [load {m['load']}]: {'holds' if ok else 'FAILS'}")
+        return 0 if ok else 1
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--review", default="muscle-spasm")
@@ -87,7 +123,12 @@ def main() -> int:
     parser.add_argument("--skip-all", action="store_true", help="skip the build --all comparison")
     parser.add_argument("--only-all", action="store_true",
                         help="only the build --all comparison (skip build/floor)")
+    parser.add_argument("--pdf-refs", type=int, default=None,
+                        help="only build the PDF of a synthetic review of this many references")
+    parser.add_argument("--png", type=Path, default=None, help="with --pdf-refs: render pages 1-2 here")
     args = parser.parse_args()
+    if args.pdf_refs:
+        return pdf_at_scale(args.pdf_refs, args.png)
     out = Path(tempfile.mkdtemp(prefix="bench-floor-"))
     print(f"machine: {os.cpu_count()} CPUs, {platform.machine()}, Python "
           f"{platform.python_version()}, {sys.prefix}; load {load()}", flush=True)

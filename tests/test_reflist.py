@@ -45,3 +45,28 @@ def test_unrecognised_entry_keeps_text_and_link():
 def test_unlabelled_list_is_numbered_in_order():
     refs = reflist.parse_list(["A, B. (2020). T. J, 1(1), 1–2.", "C, D. (2021). U. K, 2(2), 3–4."])
     assert [r.number for r in refs] == ["1", "2"]
+
+
+def test_parse_list_is_kept_on_disk_and_reused(tmp_path, monkeypatch):
+    """The parse is cached per list (content + parser digest): read again, it is not re-parsed;
+    a damaged cache file is parsed again; a changed list has its own entry."""
+    entries = ["[1] Okafor, M. A. (2020). A title of a work. Journal of Tests, 3(1), 1–9.",
+               "[2] Berg, J. (2019). Another work. Journal of Tests, 2, 10–19."]
+    first = reflist.parse_list(entries, cache_dir=tmp_path)
+    files = list(tmp_path.glob("*.json"))
+    assert len(files) == 1
+    reflist._PARSED.clear()
+    calls = []
+    real = reflist.parse_entry
+    monkeypatch.setattr(reflist, "parse_entry", lambda *a, **k: calls.append(a) or real(*a, **k))
+    again = reflist.parse_list(entries, cache_dir=tmp_path)
+    assert again == first and calls == []
+    again[0].title = "changed by a caller"  # callers get their own objects
+    assert reflist.parse_list(entries, cache_dir=tmp_path)[0].title == first[0].title
+    reflist._PARSED.clear()
+    files[0].write_text("{not json", encoding="utf-8")
+    assert reflist.parse_list(entries, cache_dir=tmp_path) == first and len(calls) == 2
+    reflist._PARSED.clear()
+    assert reflist.parse_list(entries, cache_dir=tmp_path) == first and len(calls) == 2  # rewritten
+    reflist.parse_list(entries[:1], cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("*.json"))) == 2

@@ -12,8 +12,7 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from evidence_review.core import atomic
 from evidence_review.core.datafile import read_bytes_capped
@@ -22,6 +21,9 @@ from evidence_review.core.safety import csv_row
 from evidence_review.core.safety import csv_text as cell_text
 from evidence_review.core.vocab import BASES, UNREVIEWED, VERDICTS
 from evidence_review.core.vocab import VERDICT_SEVERITY as SEVERITY  # noqa: F401 - older name
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # The trail: who set the row's verdict and on what date (optional; filled by the review form).
 TRAIL = ["reviewer", "decided"]
@@ -254,6 +256,9 @@ def write_rows(path: Path, header: list[str], records: list[dict[str, str]]) -> 
 
 def to_frame(records: list[dict[str, str]]) -> pd.DataFrame:
     """Validated rows as a typed DataFrame (refs as lists, booleans as bool)."""
+    # imported here: pandas costs ~0.5 s of CPU at start-up, which `init` (scaffold) need not pay
+    import pandas as pd
+
     frame = pd.DataFrame([{c: r.get(c, "") for c in COLUMNS} for r in records], columns=COLUMNS)
     frame["refs"] = frame["refs"].map(split_refs)
     frame["would_support"] = frame["would_support"].map(split_refs)

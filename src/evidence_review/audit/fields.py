@@ -19,6 +19,7 @@ from evidence_review.audit.markers import check_list, check_markers
 from evidence_review.audit.updates import check_europepmc_updates, check_updates
 from evidence_review.core.dates import csl_year
 from evidence_review.core.pages import page_range
+from evidence_review.core.paths import Review
 from evidence_review.core.textmatch import (
     appears_in,
     family_matches,
@@ -29,9 +30,12 @@ from evidence_review.core.textmatch import (
     title_relation,
 )
 from evidence_review.core.vocab import NOT_YET_RESOLVED, SEVERITIES, STATUSES  # noqa: F401 - re-exported for callers
+from evidence_review.intake import reviewfiles
 from evidence_review.intake.references import CitedReference
 from evidence_review.records.csl import from_crossref, split_particle
 from evidence_review.records.doi import as_clause, diagnose, is_valid, normalise
+from evidence_review.records.snapshot import Snapshot
+from evidence_review.records.sourcetext import SourceTexts
 
 _STOPWORDS = {"a", "an", "of", "the", "and", "for", "in"}  # dropped from journal abbreviations
 
@@ -496,3 +500,20 @@ def _infer_resolution(ref: CitedReference, snapshot: Any) -> dict:
 # ---------------------------------------------------------------------------------------------
 # The corrected reference list
 
+
+
+def review_audit(review: Review, cited: list[CitedReference] | None = None, snapshot: Any = None,
+                 article: Any = None, meta: Any = None, source_texts: Any = None) -> AuditResult:
+    """:func:`audit_review` of one review's files; pieces a caller has already loaded are passed in
+    (the report's session does), the rest are read here (``evidence-review audit``)."""
+    meta = meta if meta is not None else reviewfiles.load_meta(review)
+    article = article if article is not None else reviewfiles.load_article(review)
+    if cited is None:
+        cited = reviewfiles.cited_references(review, article)
+    if snapshot is None:
+        snapshot = Snapshot.load_or_unresolved(review.snapshot_dir)
+    if source_texts is None:
+        source_texts = SourceTexts.load(review.europepmc_dir)
+    return audit_review(cited, snapshot, article_markers=article.markers(),
+                        article_updated=meta.last_updated, source_texts=source_texts,
+                        reference_list=meta.raw.get("article", {}).get("reference_list"))

@@ -17,7 +17,7 @@ from evidence_review.report import exports
 from evidence_review.report.session import ReviewSession, claims_json, open_review
 from evidence_review.site import queries, recheck, scan
 from evidence_review.site.store import SiteStore
-from evidence_review.workflow import build, from_scan, init, prepare
+from evidence_review.workflow import build, from_scan, prepare
 
 
 def _session(args: Namespace) -> ReviewSession:
@@ -55,21 +55,6 @@ def cmd_claims(args: Namespace) -> int:
     return 0
 
 
-def cmd_audit(args: Namespace) -> int:
-    session = _session(args)
-    result = session.audit
-    if args.format == "json":
-        emit(result.to_json(session.review.name, session.snapshot), "json")
-    elif args.format == "csv":
-        emit(None, "csv", result.to_frame())
-    else:
-        for line in result.summary_lines():
-            print(line)
-        frame = result.to_frame().fillna("")
-        emit(None, "table", frame[["ref", "field", "severity", "message"]])
-    return 0
-
-
 def cmd_agreement(args: Namespace) -> int:
     session = _session(args)
     files = session.verdict_files
@@ -91,14 +76,6 @@ def cmd_build(args: Namespace) -> int:
                                scheduler=args.scheduler, workers=args.workers)
     return build.build_one(args.review, args.root, pdf=not args.no_pdf, strict=args.strict,
                            refresh=args.refresh_notebooks)
-
-
-def cmd_fetch(args: Namespace) -> int:
-    # imported here, not at the top: the HTTP client and habanero cost ~0.25 s of CPU at start-up
-    # (measured), which build, check and audit would otherwise pay for nothing
-    from evidence_review.records import fetch
-
-    return fetch.run(args)
 
 
 def cmd_prepare(args: Namespace) -> int:
@@ -123,9 +100,8 @@ def cmd_export(args: Namespace) -> int:
 
 
 def cmd_init(args: Namespace) -> int:
-    if getattr(args, "from_scan", None):
-        return from_scan.run(args)
-    return init.run(args)
+    """``init --from-scan`` (a plain ``init`` is served by cli/light.py)."""
+    return from_scan.run(args)
 
 
 def cmd_scan(args: Namespace) -> int:

@@ -16,7 +16,7 @@ from evidence_review.core.safety import base_url_problem, mailto_problem
 from evidence_review.site.questions import QUESTIONS as SITE_QUESTIONS
 
 FORMATS = ("table", "json", "csv")
-LIGHT = ("parse",)  # commands served by cli/light.py
+LIGHT = ("parse", "init", "fetch", "audit")  # commands served by cli/light.py (init --from-scan is not)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -201,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     args = None
     try:
         args = make_parser().parse_args(argv)
-        if args.command in LIGHT:  # after parsing: --help need not load pandas, nor the report stack
+        # after parsing: --help need not load pandas, nor the report stack
+        if args.command in LIGHT and not getattr(args, "from_scan", None):
             from evidence_review.cli import light as commands
         else:
             from evidence_review.cli import commands

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
+from evidence_review.core import jsontext
 from evidence_review.core.safety import csv_cell, csv_row
 
 
@@ -12,8 +12,7 @@ def emit(data, fmt: str, frame=None, out=None) -> None:
     """Print a result as JSON, CSV or a plain-text table."""
     out = out or sys.stdout
     if fmt == "json":
-        json.dump(data, out, indent=2, ensure_ascii=False)
-        out.write("\n")
+        out.write(jsontext.dumps(data) + "\n")
     elif fmt == "csv":  # cells a spreadsheet would execute (=, +, -, @ ...) get an apostrophe
         safe = frame.map(csv_cell) if len(frame) else frame.copy()
         safe.columns = csv_row(safe.columns)

@@ -90,8 +90,12 @@ def load_article(review: Review) -> article_mod.Article:
 
 
 def cited_references(review: Review, art: article_mod.Article | None = None) -> list[CitedReference]:
-    """The reference list as printed, parsed from article.md (or from ``art`` when already read)."""
-    return reflist.parse_list((art or load_article(review)).references)
+    """The reference list as printed, parsed from article.md (or from ``art`` when already read).
+
+    The parse is kept in ``.cache/reflist/`` (see :func:`reflist.parse_list`): fetch, audit and
+    build read the list init parsed, until article.md or the parser changes."""
+    return reflist.parse_list((art or load_article(review)).references,
+                              cache_dir=review.root / ".cache" / "reflist")
 
 
 def claim_candidates(review: Review, art: article_mod.Article | None = None) -> list[article_mod.Candidate]:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evidence_review.core import jsontext
 from evidence_review.core.errors import InputError, Problem, SnapshotError
 from evidence_review.core.safety import strip_credentials
 from evidence_review.core.schemas import SnapshotManifest, shape_problems, work_problem
@@ -81,7 +82,19 @@ def safe_name(doi: str) -> str:
 
 def stable_message(message: Mapping[str, Any]) -> dict:
     """A copy of a work message without the fields that change on every Crossref run."""
-    return {k: copy.deepcopy(v) for k, v in message.items() if k not in VOLATILE_FIELDS}
+    return {k: _copy_json(v) for k, v in message.items() if k not in VOLATILE_FIELDS}
+
+
+def _copy_json(value: Any) -> Any:
+    """A deep copy of a JSON value (dicts, lists, scalars): ~5x faster than ``copy.deepcopy``,
+    which a 10,000-work snapshot otherwise spends seconds in; anything else goes to deepcopy."""
+    if isinstance(value, dict):
+        return {k: _copy_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy_json(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return copy.deepcopy(value)
 
 
 def work_envelope(message: Mapping[str, Any], version: str = "1.0.0") -> dict:
@@ -476,7 +489,7 @@ def _previous(directory: Path) -> Snapshot | None:
 
 
 def _dumps(obj: Any) -> bytes:
-    return (json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8")
+    return (jsontext.dumps(obj, sort_keys=True) + "\n").encode("utf-8")
 
 
 def _write_work(path: Path, data: bytes) -> None:

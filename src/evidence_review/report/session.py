@@ -193,10 +193,8 @@ class ReviewSession:
 
     @cached_property
     def audit(self):
-        return audit.audit_review(self.cited, self.snapshot, article_markers=self.article.markers(),
-                                  article_updated=self.meta.last_updated,
-                                  source_texts=self.source_texts,
-                                  reference_list=self.meta.raw.get("article", {}).get("reference_list"))
+        return audit.review_audit(self.review, cited=self.cited, snapshot=self.snapshot,
+                                  article=self.article, meta=self.meta, source_texts=self.source_texts)
 
     def blockers(self) -> list[str]:
         """What blocks publication (the gate of ``check --strict``), one sentence each."""

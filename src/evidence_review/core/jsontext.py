@@ -1,0 +1,91 @@
+"""Indented JSON text, byte for byte what ``json.dumps(obj, indent=2, ensure_ascii=False)`` gives,
+about three times faster.
+
+The standard library encodes in C only without ``indent``; with it, every value goes through a
+chain of Python generators. Snapshots (one file per work), the manifest and ``audit --format json``
+are all indented, and at 10,000 references that encoder was seconds of a command's CPU time. This
+one walks the value once and encodes strings with the standard library's C function. Values it
+does not handle itself (keys that are not strings, other types, cycles) go to ``json.dumps``, so
+the result and the errors are always the standard library's.
+
+>>> dumps({"b": [1, 2.5, None], "a": {"x": "é"}}, sort_keys=True)
+'{\\n  "a": {\\n    "x": "é"\\n  },\\n  "b": [\\n    1,\\n    2.5,\\n    null\\n  ]\\n}'
+"""
+
+from __future__ import annotations
+
+import json
+from json.encoder import encode_basestring
+from typing import Any
+
+_FLOAT_REPR = float.__repr__
+_INT_REPR = int.__repr__
+_INF = float("inf")
+
+
+class _Fallback(Exception):
+    """A value this module leaves to ``json.dumps``."""
+
+
+def dumps(obj: Any, *, sort_keys: bool = False) -> str:
+    """``json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=sort_keys)``, faster."""
+    chunks: list[str] = []
+    try:
+        _encode(obj, chunks, "\n", sort_keys, 0)
+    except (_Fallback, RecursionError):
+        return json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=sort_keys)
+    return "".join(chunks)
+
+
+def _float(value: float) -> str:
+    if value != value:
+        return "NaN"
+    if value == _INF:
+        return "Infinity"
+    if value == -_INF:
+        return "-Infinity"
+    return _FLOAT_REPR(value)
+
+
+def _encode(value: Any, out: list[str], newline: str, sort_keys: bool, depth: int) -> None:
+    if depth > 500:  # json.dumps would say "circular reference" or recurse: let it
+        raise _Fallback
+    if isinstance(value, str):
+        out.append(encode_basestring(value))
+    elif value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, int):
+        out.append(_INT_REPR(value))
+    elif isinstance(value, float):
+        out.append(_float(value))
+    elif isinstance(value, dict):
+        if not value:
+            out.append("{}")
+            return
+        inner = newline + "  "
+        items = sorted(value.items()) if sort_keys else value.items()
+        sep = "{" + inner
+        for key, item in items:
+            if not isinstance(key, str):
+                raise _Fallback
+            out.append(sep + encode_basestring(key) + ": ")
+            _encode(item, out, inner, sort_keys, depth + 1)
+            sep = "," + inner
+        out.append(newline + "}")
+    elif isinstance(value, (list, tuple)):
+        if not value:
+            out.append("[]")
+            return
+        inner = newline + "  "
+        sep = "[" + inner
+        for item in value:
+            out.append(sep)
+            _encode(item, out, inner, sort_keys, depth + 1)
+            sep = "," + inner
+        out.append(newline + "]")
+    else:
+        raise _Fallback
