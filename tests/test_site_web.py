@@ -128,6 +128,27 @@ def test_a_scan_with_no_page_at_all_is_a_usage_error(tmp_path, capsys):
     code = cli.main(["scan", "--root", str(tmp_path), str(tmp_path / "nothing-here"), "--name", "empty"])
     assert code == 2
     assert "nothing-here [SOURCES]: failed: no such file, folder or URL" in capsys.readouterr().err
+    assert not (tmp_path / "data" / "empty").exists()  # the typo leaves no empty store behind
+
+
+def test_a_scan_of_bad_sources_into_a_review_folder_removes_only_its_store(tmp_path, capsys):
+    from evidence_review.cli import main as cli
+
+    kept = tmp_path / "data" / "mine" / "notes.txt"
+    kept.parent.mkdir(parents=True)
+    kept.write_text("the reviewer's file\n")
+    assert cli.main(["scan", "--root", str(tmp_path), str(tmp_path / "nothing"), "--name", "mine"]) == 2
+    assert sorted(p.name for p in kept.parent.iterdir()) == ["notes.txt"]
+
+
+def test_a_second_scan_of_bad_sources_keeps_the_site(tmp_path, capsys):
+    from evidence_review.cli import main as cli
+    from evidence_review.site.store import SiteStore
+
+    (tmp_path / "data").mkdir()
+    SiteStore("kept", tmp_path, create=True).close()
+    assert cli.main(["scan", "--root", str(tmp_path), str(tmp_path / "nothing"), "--name", "kept"]) == 2
+    assert (tmp_path / "data" / "kept" / "site.duckdb").is_file()
 
 
 def test_pages_of_one_host_are_spaced(site):

@@ -21,6 +21,7 @@ scan goes on. No claims are read: a page becomes a full review with ``init --fro
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sys
@@ -132,6 +133,7 @@ def scan(sources: list[str], name: str, root: Path | str | None = None, *,
     fetcher = fetcher or PoliteFetcher(interval=page_interval, max_bytes=max_bytes, mailto=mailto)
     own_client = client is None
     engine: Engine | None = None
+    discard = False
     try:
         check_id = store.start_check("scan", base_url)
         t = time.perf_counter()
@@ -199,6 +201,10 @@ def scan(sources: list[str], name: str, root: Path | str | None = None, *,
             timings["report"] = time.perf_counter() - t
             say(f"scan: wrote {store.rel(result.report)}")
         return result
+    except InputError:
+        # no SOURCE gave a page (a typo, say): a store this scan created would hold only that
+        discard = store.created
+        raise
     finally:
         if engine is not None:
             engine.close()  # also when interrupted before the engine was entered
@@ -207,6 +213,11 @@ def scan(sources: list[str], name: str, root: Path | str | None = None, *,
         if own_fetcher:
             fetcher.close()
         store.close()
+        if discard:  # only the store's own files, and its folder when nothing else is in it
+            for path in (store.path, store.path.with_name(store.path.name + ".wal")):
+                path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                store.dir.rmdir()
 
 
 # ---- 1. list --------------------------------------------------------------------------------------

@@ -96,6 +96,7 @@ class SiteStore:
         self.root = self.review.root
         self.dir = self.root / "data" / name
         self.path = self.dir / "site.duckdb"
+        self.created = not self.path.is_file()  # by this open (a scan of bad SOURCES removes it)
         if not self.path.is_file():
             if not create:
                 raise InputError(Problem(file=self.rel(self.path), field="--name",
