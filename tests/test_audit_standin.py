@@ -86,3 +86,27 @@ def test_404_names_the_registration_agency_once(tmp_path, agency):
     assert audit.status == "not-in-crossref"  # registered, but with another agency
     assert agency in (audit.reason or "").lower() or any(agency in f.message.lower()
                                                           for f in audit.findings)
+
+
+def test_a_doi_printed_alone_is_the_cited_work_not_a_different_one(tmp_path):
+    from test_resolve import HYDRATION, LINK
+
+    from evidence_review.intake.references import CitedReference
+
+    ref = CitedReference(number="1", printed=LINK, doi_printed="https://doi.org/10.5555/hyd.2020.031")
+    audit, seen, snapshot = audit_through_standin([HYDRATION], [ref], tmp_path)
+    assert (audit.status, audit.doi) == ("matched", "10.5555/hyd.2020.031")
+    assert not majors(audit, "doi") and "query" not in seen
+    assert audit.reason.startswith("Only the DOI is printed")
+    assert set(snapshot.works()) == {"10.5555/hyd.2020.031"}
+
+
+def test_a_full_reference_whose_doi_is_another_work_keeps_the_finding(tmp_path):
+    from test_resolve import HYDRATION
+
+    wrong = {**copy.deepcopy(HYDRATION)}
+    ref = cited("https://doi.org/10.5555/hyd.2020.031")
+    audit, _, _ = audit_through_standin([wrong], [ref], tmp_path)
+    assert audit.status == "not-found" and audit.doi is None
+    (finding,) = majors(audit, "doi")
+    assert "different work" in finding.message

@@ -230,3 +230,64 @@ def test_an_empty_reference_is_never_queried_and_a_failing_one_does_not_stop_the
     assert "" not in Client.asked and out["1"].status == "not-found"
     assert out["2"].status == "error" and "500" in out["2"].reason
     assert out["3"].status == "not-found"
+
+
+# A reference made from an inline link: a DOI and its anchor text, nothing to compare with a record.
+LINK = "a large review of trials. https://doi.org/10.5555/hyd.2020.031"
+HYDRATION = {
+    "DOI": "10.5555/hyd.2020.031", "type": "journal-article",
+    "title": ["Fluid intake for preventing recurrent kidney stones: a systematic review"],
+    "author": [{"given": "Iris", "family": "Okafor"}], "container-title": ["Journal of Fluids"],
+    "issued": {"date-parts": [[2020]]},
+}
+
+
+@pytest.mark.parametrize(("printed", "doi_only"), [
+    (LINK, True),
+    ("https://doi.org/10.5555/hyd.2020.031", True),  # a bare DOI link
+    ("In 2019 a survey of adults. https://doi.org/10.5555/hyd.2020.031", False),  # a year is printed
+    ("the one review of trials that looked at how much water adults drink each day at home or "
+     "at work. https://doi.org/10.5555/hyd.2020.031", False),  # too long for a link's text
+    ("Okafor I. Fluid intake for preventing recurrent kidney stones. J Fluids. 2020;3:1-9. "
+     "https://doi.org/10.5555/hyd.2020.031", False),  # a full reference
+    ("The national guidance on fluids. https://www.example.org/guidance/fluids", False),  # no DOI
+])
+def test_doi_only_is_a_doi_with_at_most_a_links_text(printed, doi_only):
+    from evidence_review.intake.reflist import parse_entry
+
+    assert parse_entry(f"[1] {printed}").doi_only is doi_only
+
+
+def test_a_doi_printed_alone_is_matched_to_its_record_with_a_note():
+    ref = CitedReference(number="1", printed=LINK, doi_printed="https://doi.org/10.5555/hyd.2020.031")
+    client = FakeClient({"10.5555/hyd.2020.031": HYDRATION})
+    assert not accepts(ref, HYDRATION)  # nothing printed agrees with the record ...
+    res = resolve_one(ref, client)
+    assert (res.status, res.doi) == ("matched", "10.5555/hyd.2020.031")  # ... the DOI is the citation
+    assert res.reason.startswith("Only the DOI is printed") and "different work" not in res.reason
+    assert "Fluid intake for preventing" in res.reason and "nothing" not in res.reason
+    assert [c[0] for c in client.calls] == ["get_works"]  # no query for the link's words
+
+
+def test_a_doi_printed_alone_that_is_unknown_is_still_not_found():
+    ref = CitedReference(number="1", printed=LINK, doi_printed="https://doi.org/10.5555/hyd.2020.031")
+    res = resolve_one(ref, FakeClient({}, query_results=[]))
+    assert res.status == "not-found" and res.doi is None
+
+
+def test_a_full_reference_whose_doi_is_another_work_is_still_refused():
+    # the same printed DOI as a link, but authors, title and year are printed and disagree
+    ref = cited("https://doi.org/10.5555/hyd.2020.031",
+                printed="De Souza A, Lee B. Nocturnal leg cramps in older adults. J Cramps. 2020;4:10-19.")
+    assert not ref.doi_only
+    res = resolve_one(ref, FakeClient({"10.5555/hyd.2020.031": HYDRATION}, query_results=[]))
+    assert res.status == "not-found" and res.doi is None
+    assert "resolves to a different work 'Fluid intake" in res.reason
+
+
+def test_an_unparsed_reference_with_a_year_beside_its_doi_is_not_taken_on_trust():
+    # the parse found no field, but a year is printed: the DOI's record must still agree with it
+    ref = CitedReference(number="1", printed="Okafor 2011 review. https://doi.org/10.5555/hyd.2020.031",
+                         doi_printed="https://doi.org/10.5555/hyd.2020.031")
+    res = resolve_one(ref, FakeClient({"10.5555/hyd.2020.031": HYDRATION}, query_results=[]))
+    assert res.status == "not-found" and "different work" in res.reason

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 
 from evidence_review.core.dates import printed_year
+
+_LINK = re.compile(r"https?://\S+|\bdoi:\s*\S+", re.IGNORECASE)
+_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+LINK_TEXT_WORDS = 12  # at most this many words beside a DOI read as a link's text, not a reference
 
 
 @dataclass
@@ -37,6 +42,21 @@ class CitedReference:
     def cited_year(self) -> int | None:
         """The year as a number, from the printed year or else the printed date."""
         return printed_year(self.year or self.date_text)
+
+    @property
+    def doi_only(self) -> bool:
+        """Whether the article gives a DOI and little else, as a page citing by inline link does.
+
+        True when a DOI is printed, the parse found no author, organisation, title, journal, date,
+        volume or pages, and what is printed beside the link is at most :data:`LINK_TEXT_WORDS`
+        words holding no year: a link's text ("a large review of trials"), not a title. The DOI is
+        then the one thing the article says about the work, so nothing else can be compared.
+        """
+        if not self.doi_printed or any((self.authors, self.organisation, self.title, self.container,
+                                        self.year, self.date_text, self.volume, self.pages)):
+            return False
+        rest = _LINK.sub(" ", self.printed or "")
+        return len(rest.split()) <= LINK_TEXT_WORDS and not _YEAR.search(rest)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -9,8 +9,11 @@ The order of attempts, for a reference with a printed DOI:
 
 Every record reached by 1, 3 or 4 is accepted only when :func:`match_score` reaches the threshold
 *and* the title, the first author and the year each match on their own: a DOI that resolves to a
-different paper is never accepted, however valid it is. The network is only reached through the
-client object passed in.
+different paper is never accepted, however valid it is. The one exception is a reference that
+prints its DOI and nothing else to compare (:attr:`CitedReference.doi_only`, e.g. an inline link
+with its anchor text): there the DOI is the article's only statement of the work, so the record it
+resolves to (step 1) is the cited work, and the reason says that nothing else could be compared.
+The network is only reached through the client object passed in.
 """
 
 from __future__ import annotations
@@ -281,6 +284,13 @@ def _resolve_one(cited: CitedReference, doi: str | None, outcomes: dict, client:
             if accepts(cited, outcome.message, threshold):
                 return result("matched", f"The printed DOI resolves to a record that "
                                          f"{_agreement(cited, outcome.message)}.",
+                              outcome.message)
+            if cited.doi_only:
+                return result("matched", f"Only the DOI is printed (the words beside it are a "
+                                         f"link's text, not a title), so the DOI is the work the "
+                                         f"article cites: it resolves to "
+                                         f"{_describe(outcome.message)}; no title, author or year "
+                                         f"is printed to compare with the record.",
                               outcome.message)
             steps.append(f"the printed DOI resolves to a different work "
                          f"{_describe(outcome.message)}")
