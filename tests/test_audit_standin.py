@@ -99,6 +99,10 @@ def test_a_doi_printed_alone_is_the_cited_work_not_a_different_one(tmp_path):
     assert not majors(audit, "doi") and "query" not in seen
     assert audit.reason.startswith("Only the DOI is printed")
     assert set(snapshot.works()) == {"10.5555/hyd.2020.031"}
+    # the link reaches the work: no title or journal printed is minor for it (major for a list entry)
+    assert not [f for f in audit.findings if f.severity == "major"]
+    minors = {f.field: f.message for f in audit.findings if f.severity == "minor"}
+    assert "only a DOI link" in minors["title"] and "only a DOI link" in minors["journal"]
 
 
 def test_a_full_reference_whose_doi_is_another_work_keeps_the_finding(tmp_path):

@@ -159,6 +159,12 @@ def compare_authors(cited: CitedReference, record: dict) -> list[Finding]:
     return findings
 
 
+# A page citing by link reaches the work through its DOI: a missing title or journal does not stop a
+# reader reaching it (major), it leaves them nothing to search with if the link breaks (minor).
+LINK_ONLY = ("No {what} is printed, only a DOI link: a reader reaches the work through the link, "
+             "but has nothing to search with if it breaks.")
+
+
 def compare_title(cited: CitedReference, record: dict) -> list[Finding]:
     """Title: case and punctuation never count; a dropped subtitle is minor, another title major."""
     full = record.get("title")
@@ -168,6 +174,8 @@ def compare_title(cited: CitedReference, record: dict) -> list[Finding]:
     if not cited.title:
         if appears_in(full, cited.printed) or appears_in(record.get("title-short"), cited.printed):
             return []  # printed, though the parse did not take it apart: as printed
+        if cited.doi_only:
+            return [Finding("title", "minor", None, full, LINK_ONLY.format(what="title"), full)]
         return [Finding("title", "major", None, full,
                         "No title is printed, so a reader cannot search for the work.", full)]
     kind, subtitle = title_relation(cited.title, full, record.get("title-short"))
@@ -203,6 +211,8 @@ def compare_journal(cited: CitedReference, record: dict) -> list[Finding]:
     if not cited.container:
         if appears_in(full, cited.printed) or appears_in(short, cited.printed):
             return []  # printed, though the parse did not take it apart: as printed
+        if full and cited.doi_only:
+            return [Finding("journal", "minor", None, full, LINK_ONLY.format(what="journal"), full)]
         return ([Finding("journal", "major", None, full, "No journal is printed.", full)]
                 if full else [])
     if not full and not short:
