@@ -15,12 +15,14 @@ the ratios use (wall time is printed with the load beside it). Targets (issue 19
 (wall time; both cores busy).
 
 ``--pdf-refs N`` (issue 19, item 5) instead builds the PDF of a synthetic review of N references
-(bench_scale's article, ``init`` against the Crossref stand-in, then ``build``): wall, CPU, peak
-RSS and pages, against the target (N = 1,000: under 60 s and 500 MiB); page 1 is rendered to
-``--png`` when given (pdftoppm).
+(bench_scale's article, ``init`` against the Crossref stand-in, then ``build``, whose PDF leaves the
+annotated bibliography and the claim appendix to the HTML above 150 references or claims): wall,
+CPU, peak RSS, pages and the page of the note saying so, against the target (N = 1,000: under 60 s
+and 500 MiB); page 1 and the note's page are rendered to ``--png`` when given (pdftoppm), and
+``--json`` writes the figures.
 
     python benchmarks/bench_build.py [--runs 3] [--json benchmarks/last-build.json]
-    python benchmarks/bench_build.py --pdf-refs 1000 [--png /tmp/pdf-1000]
+    python benchmarks/bench_build.py --pdf-refs 1000 [--png /tmp/pdf-1000] [--json FILE]
 """
 
 from __future__ import annotations
@@ -154,7 +156,8 @@ def main() -> int:
                         help="only the build --all comparison (skip build/floor)")
     parser.add_argument("--pdf-refs", type=int, default=None,
                         help="only build the PDF of a synthetic review of this many references")
-    parser.add_argument("--png", type=Path, default=None, help="with --pdf-refs: render pages 1-2 here")
+    parser.add_argument("--png", type=Path, default=None,
+                        help="with --pdf-refs: render page 1 and the note's page here")
     args = parser.parse_args()
     if args.pdf_refs:
         return pdf_at_scale(args.pdf_refs, args.png, args.json)
