@@ -73,9 +73,9 @@ def cmd_agreement(args: Namespace) -> int:
 def cmd_build(args: Namespace) -> int:
     if args.all:
         return build.build_all(args.root, pdf=not args.no_pdf, strict=args.strict,
-                               scheduler=args.scheduler, workers=args.workers)
+                               scheduler=args.scheduler, workers=args.workers, full_pdf=args.full_pdf)
     return build.build_one(args.review, args.root, pdf=not args.no_pdf, strict=args.strict,
-                           refresh=args.refresh_notebooks)
+                           refresh=args.refresh_notebooks, full_pdf=args.full_pdf)
 
 
 def cmd_prepare(args: Namespace) -> int:

@@ -13,6 +13,7 @@ from pathlib import Path
 from evidence_review import __version__
 from evidence_review.core.errors import EvidenceReviewError, InputError, Problem, SnapshotError
 from evidence_review.core.safety import base_url_problem, mailto_problem
+from evidence_review.report.pdf_scope import PDF_FULL_MAX_ENTRIES
 from evidence_review.site.questions import QUESTIONS as SITE_QUESTIONS
 
 FORMATS = ("table", "json", "csv")
@@ -73,7 +74,12 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("build", help="execute the notebooks and write the HTML and PDF report")
     _common(p)
-    p.add_argument("--no-pdf", action="store_true", help="write the HTML report only")
+    which_pdf = p.add_mutually_exclusive_group()
+    which_pdf.add_argument("--no-pdf", action="store_true", help="write the HTML report only")
+    which_pdf.add_argument("--full-pdf", action="store_true",
+                           help="print the whole report into the PDF at any size (by default a review "
+                                f"of more than {PDF_FULL_MAX_ENTRIES} references or claims leaves the "
+                                "annotated bibliography and the claim appendix to the HTML report)")
     p.add_argument("--all", action="store_true", help="build every review under data/")
     p.add_argument("--strict", action="store_true",
                    help="exit 1 when the publication gate fails (see `check --strict`)")

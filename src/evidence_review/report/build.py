@@ -24,6 +24,7 @@ from pathlib import Path
 from evidence_review.core.atomic import write_bytes, write_text
 from evidence_review.core.errors import EvidenceReviewError, InputError
 from evidence_review.core.paths import Review
+from evidence_review.report.pdf_scope import PdfScope, printable
 from evidence_review.report.style import report_css
 
 NOTEBOOK_STYLE_ID = "er-notebook-style"  # views.style(); not imported: views loads pandas
@@ -53,6 +54,7 @@ class BuildResult:
     pdf: Path | None = None
     executed: list[Path] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    pdf_scope: PdfScope | None = None  # what the PDF left to the HTML report (None: no PDF)
 
 
 def _say(progress: Callable[[str], None] | None, message: str) -> None:
@@ -184,8 +186,12 @@ def export_html(executed: Path, title: str, out: Path, footer: str = "") -> Path
     return out
 
 
-def export_pdf(html_path: Path, out: Path) -> Path:
-    """Print the HTML report to an A4 PDF with WeasyPrint (system Pango)."""
+def export_pdf(html_path: Path, out: Path, full: bool = False) -> PdfScope:
+    """Print the HTML report to an A4 PDF with WeasyPrint (system Pango).
+
+    A large report leaves its two long parts to the HTML (see :mod:`evidence_review.report.pdf_scope`)
+    unless ``full``; the returned scope says what was left out.
+    """
     try:
         from weasyprint import HTML
     except OSError as exc:  # Pango missing: say how to get it rather than a loader traceback
@@ -193,9 +199,13 @@ def export_pdf(html_path: Path, out: Path) -> Path:
                          "`apt-get install libpango-1.0-0 libpangoft2-1.0-0` or use --no-pdf") from None
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    data = HTML(filename=str(html_path), base_url=str(html_path.parent)).write_pdf()
-    write_bytes(out, data)
-    return out
+    page, chosen = printable(html_path.read_text(encoding="utf-8"), full)
+    if chosen.omitted:
+        doc = HTML(string=page, base_url=str(html_path.parent), encoding="utf-8")
+    else:  # the whole report: WeasyPrint reads review.html itself, as it always has
+        doc = HTML(filename=str(html_path), base_url=str(html_path.parent))
+    write_bytes(out, doc.write_pdf())
+    return chosen
 
 
 def footer(review: Review) -> str:
@@ -240,12 +250,13 @@ def _alive(pid: int) -> bool:
 
 
 def build(review: Review, pdf: bool = True, progress: Callable[[str], None] | None = None,
-          title: str | None = None) -> BuildResult:
+          title: str | None = None, full_pdf: bool = False) -> BuildResult:
     """Execute the review's notebooks and write reports/NAME/review.html (and review.pdf).
 
     Everything is written into a hidden sibling folder first and renamed into place only when the
     whole build succeeded, so a failed, interrupted or disk-full build leaves the previous report,
     PDF and executed notebooks whole. A file-system failure is a :class:`BuildError` naming the path.
+    ``full_pdf`` prints the whole report into the PDF whatever its size (see ``pdf_scope``).
     """
     out = review.reports_dir
     try:
@@ -256,7 +267,7 @@ def build(review: Review, pdf: bool = True, progress: Callable[[str], None] | No
     except OSError as exc:
         raise BuildError(_cannot_write(review, exc, out)) from None
     try:
-        result = _build_into(review, staging, out, pdf, progress, title)
+        result = _build_into(review, staging, out, pdf, progress, title, full_pdf)
         _move_into_place(staging, out)
     except OSError as exc:
         raise BuildError(_cannot_write(review, exc, staging)) from None
@@ -278,7 +289,8 @@ def build(review: Review, pdf: bool = True, progress: Callable[[str], None] | No
 
 
 def _build_into(review: Review, staging: Path, out: Path, pdf: bool,
-                progress: Callable[[str], None] | None, title: str | None) -> BuildResult:
+                progress: Callable[[str], None] | None, title: str | None,
+                full_pdf: bool = False) -> BuildResult:
     result = BuildResult()
     _say(progress, f"Building review '{review.name}' into {review.rel(out)}/")
     start = time.perf_counter()
@@ -291,8 +303,11 @@ def _build_into(review: Review, staging: Path, out: Path, pdf: bool,
     result.timings["html"] = time.perf_counter() - t
     if pdf:
         t = time.perf_counter()
-        result.pdf = export_pdf(result.html, staging / "review.pdf")
+        result.pdf_scope = export_pdf(result.html, staging / "review.pdf", full_pdf)
+        result.pdf = staging / "review.pdf"
         result.timings["pdf"] = time.perf_counter() - t
+        if result.pdf_scope.omitted:
+            _say(progress, f"  {result.pdf_scope.summary()}")
     return result
 
 

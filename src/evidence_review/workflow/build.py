@@ -23,11 +23,12 @@ from evidence_review.workflow.prepare import prepare
 
 
 def build_one(name: str | None, root: Path | str | None, pdf: bool = True, strict: bool = False,
-              refresh: bool = False) -> int:
+              refresh: bool = False, full_pdf: bool = False) -> int:
     """Build one review; returns its exit status (1 when ``strict`` and the gate finds blockers).
 
     ``refresh`` also re-runs the committed notebooks in notebooks/ in place (``make review``), so
-    that nbval in CI compares against outputs made from the data as it is now.
+    that nbval in CI compares against outputs made from the data as it is now. ``full_pdf`` prints
+    the whole report into the PDF even when it is large (see ``report.pdf_scope``).
     """
     session = open_review(name, root)
     name = session.review.name
@@ -36,7 +37,8 @@ def build_one(name: str | None, root: Path | str | None, pdf: bool = True, stric
         raise InputError(problems)
     try:  # the inputs are valid: a write failing from here on is a failed build (exit 1)
         prepare(session.review)
-        result = report.build(session.review, pdf=pdf, progress=stderr, title=session.meta.title)
+        result = report.build(session.review, pdf=pdf, progress=stderr, title=session.meta.title,
+                              full_pdf=full_pdf)
         write_exports(session)
     except InputError as exc:
         raise report.BuildError("; ".join(str(p) for p in exc.problems)) from None
@@ -75,21 +77,22 @@ def write_exports(session: ReviewSession) -> None:
     exports.write_corrected_bib(session)
 
 
-def _build_quietly(name: str, root, pdf: bool, strict: bool) -> tuple[str, int, str]:
+def _build_quietly(name: str, root, pdf: bool, strict: bool,
+                   full_pdf: bool = False) -> tuple[str, int, str]:
     """One review in this process; errors come back as text, not tracebacks."""
     try:
-        return name, build_one(name, root, pdf, strict), ""
+        return name, build_one(name, root, pdf, strict, full_pdf=full_pdf), ""
     except InputError as exc:
         return name, 2, "\n".join(f"error: {name}: {p}" for p in exc.problems)
     except EvidenceReviewError as exc:
         return name, 1, f"error: {name}: {exc}"
 
 
-def _build_here(items: list[tuple[str, str, bool, bool]]) -> list[tuple[str, int, str]]:
+def _build_here(items: list[tuple[str, str, bool, bool, bool]]) -> list[tuple[str, int, str]]:
     return [_build_quietly(*item) for item in items]
 
 
-def _build_in_child(items: list[tuple[str, str, bool, bool]]) -> list[tuple[str, int, str]]:
+def _build_in_child(items: list[tuple[str, str, bool, bool, bool]]) -> list[tuple[str, int, str]]:
     """One Dask task: each build as `evidence-review build` in a child process of the worker.
 
     A build's work is a notebook kernel, HTML export and WeasyPrint: in a child of its own it runs
@@ -97,16 +100,22 @@ def _build_in_child(items: list[tuple[str, str, bool, bool]]) -> list[tuple[str,
     once, or a process of a remote cluster), and a crash is one review's exit code.
     """
     out = []
-    for name, root, pdf, strict in items:
-        argv = [sys.executable, "-m", "evidence_review", "build", "--review", name, "--root", root,
-                *([] if pdf else ["--no-pdf"]), *(["--strict"] if strict else [])]
+    for name, root, pdf, strict, full_pdf in items:
+        argv = build_argv(name, root, pdf, strict, full_pdf)
         done = subprocess.run(argv, capture_output=True, text=True, check=False)
         out.append((name, done.returncode, (done.stdout + done.stderr).rstrip()))
     return out
 
 
+def build_argv(name: str, root: str, pdf: bool, strict: bool, full_pdf: bool = False) -> list[str]:
+    """The child `evidence-review build` command line of one review of ``build --all``."""
+    return [sys.executable, "-m", "evidence_review", "build", "--review", name, "--root", root,
+            *([] if pdf else ["--no-pdf"]), *(["--full-pdf"] if full_pdf else []),
+            *(["--strict"] if strict else [])]
+
+
 def build_all(root: Path | str | None, pdf: bool = True, strict: bool = False,
-              scheduler: str | None = None, workers: int | None = None) -> int:
+              scheduler: str | None = None, workers: int | None = None, full_pdf: bool = False) -> int:
     """Build every review under data/, each build a task on the Dask engine; the worst exit wins.
 
     ``scheduler``: an existing Dask scheduler (else ``DASK_SCHEDULER_ADDRESS``); else a
@@ -125,7 +134,7 @@ def build_all(root: Path | str | None, pdf: bool = True, strict: bool = False,
     stderr(f"Building {len(names)} review(s) ({engine.describe()}): {', '.join(names)}")
     task = _build_here if engine.mode == "in-process" else _build_in_child
     status, done = 0, 0
-    items = [(name, str(root), pdf, strict) for name in names]
+    items = [(name, str(root), pdf, strict, full_pdf) for name in names]
     with engine:
         for results in engine.map(task, items, "build", chunk=1):
             for name, code, log in results:
