@@ -542,3 +542,14 @@ def test_web_host_not_matching_the_site_owner_is_info():
     web.url = "https://example.com/baclofen"
     result = audit_reference(web, None, {"status": "not-in-crossref"})
     assert ("url", "info") in {(f.field, f.severity) for f in result.findings}
+
+
+def test_a_findings_dict_holds_every_field_as_asdict_does():
+    """Finding.to_dict is written out for speed: a field added to Finding must be added there too."""
+    import dataclasses
+
+    from evidence_review.audit.findings import Finding
+
+    finding = Finding("title", "minor", "Printed", "Recorded", "One sentence.", "Recorded")
+    assert finding.to_dict() == dataclasses.asdict(finding)
+    assert list(finding.to_dict()) == [f.name for f in dataclasses.fields(Finding)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from evidence_review.core.vocab import SEVERITIES
@@ -21,7 +21,10 @@ class Finding:
     suggestion: str | None = None
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        # every field is text or None: a plain dict is asdict's answer without its recursive copy
+        # (which was a third of `audit --format json` at 10,000 references)
+        return {"field": self.field, "severity": self.severity, "cited": self.cited,
+                "record": self.record, "message": self.message, "suggestion": self.suggestion}
 
 
 @dataclass
