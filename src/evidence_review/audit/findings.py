@@ -22,7 +22,7 @@ class Finding:
 
     def to_dict(self) -> dict:
         # every field is text or None: a plain dict is asdict's answer without its recursive copy
-        # (which was a third of `audit --format json` at 10,000 references)
+        # (20,000 findings at 10,000 references; tests/test_audit.py keeps the two equal)
         return {"field": self.field, "severity": self.severity, "cited": self.cited,
                 "record": self.record, "message": self.message, "suggestion": self.suggestion}
 
