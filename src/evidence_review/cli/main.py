@@ -86,7 +86,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--refresh-notebooks", action="store_true",
                    help="also re-run the committed notebooks in notebooks/ in place, so that CI's "
                         "nbval comparison matches the data (the default review only)")
-    _dask_opts(p, "with --all: ", "one per review, at most the number of cores")
+    _dask_opts(p, "with --all: ", "one per review, at most the number of cores",
+               "threads, each running its build in a child process")
 
     p = sub.add_parser("fetch", help="resolve every reference through Crossref, then look the DOIs "
                                      "up in Europe PMC; update the snapshot")
@@ -182,14 +183,12 @@ def _site_commands(sub) -> None:
 
 
 def _dask_opts(p: argparse.ArgumentParser, prefix: str = "",
-               workers: str = "the number of cores") -> None:
+               workers: str = "the number of cores", kind: str = "processes") -> None:
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help=prefix + "an existing Dask scheduler (else $DASK_SCHEDULER_ADDRESS; else a "
                         "LocalCluster for large runs, in-process for small ones)")
     p.add_argument("--workers", type=int, default=None,
-                   help=prefix + f"LocalCluster worker processes (default: {workers}; 0: in-process)")
-
-
+                   help=prefix + f"LocalCluster worker {kind} (default: {workers}; 0: in-process)")
 
 
 def _print_problems(problems: list[Problem]) -> None:
