@@ -80,3 +80,17 @@ def nlm_date(text: str | None) -> str | None:
         return year
     out = f"{year}-{number:02d}"
     return f"{out}-{int(day):02d}" if day and 1 <= int(day) <= 31 else out
+
+
+def iso_date(text: str | None) -> date | None:
+    """The date a ``YYYY-MM-DD`` text names, or None for anything else (a page's own date meta).
+
+    >>> iso_date("2024-02-29"), iso_date("2023-02-29"), iso_date("29 Feb 2024"), iso_date(None)
+    (datetime.date(2024, 2, 29), None, None, None)
+    """
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None

@@ -10,12 +10,12 @@ return dicts and lists only, never open the store and never reach the network.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from functools import lru_cache
 from pathlib import Path
 
 from evidence_review.audit.fields import audit_reference, check_markers
+from evidence_review.core.dates import iso_date
 from evidence_review.core.errors import InputError
 from evidence_review.intake import article as article_mod
 from evidence_review.intake import extract, fieldparser, reflist
@@ -88,7 +88,7 @@ def read_page(page_id: str, path: str, label: str) -> dict:
     if not refs:
         return {"page_id": page_id, "ok": False, "problem": "no-references",
                 "reason": "the reference list has no entries"}
-    date = meta.date if meta.date and _is_iso(meta.date) else None
+    date = meta.date if iso_date(meta.date) else None
     return {"page_id": page_id, "ok": True, "title": parsed.title or meta.title, "site": meta.site,
             "url": meta.url, "author": meta.author, "last_updated": date, "style": style,
             "markers": parsed.markers(), "references": refs}
@@ -161,14 +161,6 @@ def audit_page(page: dict) -> dict:
 def audit_pages(pages: list[dict]) -> list[dict]:
     """:func:`audit_page` over a chunk of pages (one Dask task per chunk)."""
     return [audit_page(p) for p in pages]
-
-
-def _is_iso(text: str) -> bool:
-    try:
-        dt.date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 class NeedsNetwork(Exception):

@@ -152,27 +152,20 @@ class SiteStore:
 
     def insert(self, table: str, rows: list[dict] | pd.DataFrame) -> int:
         """Insert rows (dicts with the table's column names, or a frame) in one statement."""
-        frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
-        if frame.empty:
-            return 0
-        columns = ", ".join(f'"{c}"' for c in frame.columns)
-        self.con.register("_rows", frame)
-        try:
-            self.con.execute(f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM _rows')
-        finally:
-            self.con.unregister("_rows")
-        return len(frame)
+        return self._write("INSERT INTO", table, rows)
 
     def upsert(self, table: str, rows: list[dict] | pd.DataFrame) -> int:
         """Insert or replace rows by the table's primary key."""
+        return self._write("INSERT OR REPLACE INTO", table, rows)
+
+    def _write(self, verb: str, table: str, rows: list[dict] | pd.DataFrame) -> int:
         frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
         if frame.empty:
             return 0
         columns = ", ".join(f'"{c}"' for c in frame.columns)
         self.con.register("_rows", frame)
         try:
-            self.con.execute(f'INSERT OR REPLACE INTO "{table}" ({columns}) SELECT {columns} '
-                             f"FROM _rows")
+            self.con.execute(f'{verb} "{table}" ({columns}) SELECT {columns} FROM _rows')
         finally:
             self.con.unregister("_rows")
         return len(frame)

@@ -15,7 +15,6 @@ Then it resolves the references through Crossref (``--no-fetch`` leaves that for
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 import sys
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import yaml
 
+from evidence_review.core.dates import iso_date
 from evidence_review.core.errors import CrossrefError, InputError, Problem
 from evidence_review.core.paths import Review
 from evidence_review.core.safety import http_url
@@ -201,7 +201,7 @@ def _write_inputs(review: Review, article: Path, original: bytes, markdown: str,
 def review_yaml(meta: extract.PageMeta, parsed: article_mod.Article, style: str, original: str,
                 source_name: str) -> str:
     """The text of ``review.yaml`` for a new review (a comment header, then the title block)."""
-    date = dt.date.fromisoformat(meta.date) if meta.date and _is_iso(meta.date) else None
+    date = iso_date(meta.date)
     data = {
         "article": {
             "title": parsed.title or meta.title,
@@ -219,14 +219,6 @@ def review_yaml(meta: extract.PageMeta, parsed: article_mod.Article, style: str,
     header = (f"# The review's title block, written by `evidence-review init` from {source_name}.\n"
               "# Check the values found on the page (site, url, last_updated) and fill in the review.\n")
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-
-
-def _is_iso(text: str) -> bool:
-    try:
-        dt.date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 def sources_scaffold(refs: list[CitedReference], title: str | None, name: str) -> str:
