@@ -371,13 +371,27 @@ def _stable_widget_ids(nb) -> None:
                 view["model_id"] = "run-the-notebook-to-show-this-widget"
 
 
+def _visible_files(path: Path) -> list[Path]:
+    """``path`` itself when it is a file; else every file below it outside hidden folders
+    (editor checkpoints, a build's staging folder)."""
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        return []
+    return [p for p in path.rglob("*")
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)]
+
+
+def _digests(review: Review, files: list[Path]) -> dict[str, str]:
+    """Path (relative to the project) → SHA-256 of its bytes."""
+    return {review.rel(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
 def data_files(review: Review) -> list[Path]:
     """The files a review's notebooks read: its data/ and refs/ folders and the shared scales."""
     root = review.root
-    found = [p for folder in (review.data_dir, review.refs_dir) if folder.is_dir()
-             for p in folder.rglob("*")
-             if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)]
-    found += [p for p in (root / "data" / "evidence-levels.yaml",) if p.is_file()]
+    found = [*_visible_files(review.data_dir), *_visible_files(review.refs_dir),
+             *_visible_files(root / "data" / "evidence-levels.yaml")]
     if (root / "data" / "quality").is_dir():
         found += [p for p in (root / "data" / "quality").glob("*.yaml")]
     return sorted(found)
@@ -385,7 +399,7 @@ def data_files(review: Review) -> list[Path]:
 
 def data_fingerprint(review: Review) -> dict[str, str]:
     """Path (relative to the project) → SHA-256 of its bytes, for every file of :func:`data_files`."""
-    return {review.rel(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in data_files(review)}
+    return _digests(review, data_files(review))
 
 
 def input_fingerprint(review: Review, reads: list[str] | None = None) -> dict[str, str]:
@@ -393,11 +407,7 @@ def input_fingerprint(review: Review, reads: list[str] | None = None) -> dict[st
     metadata names under ``reads`` (the site notebook reads a site's pages, not a review)."""
     if not reads:
         return data_fingerprint(review)
-    root = review.root
-    files = sorted(p for rel in reads for p in ([root / rel] if (root / rel).is_file()
-                                                 else (root / rel).rglob("*"))
-                   if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts))
-    return {review.rel(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+    return _digests(review, sorted(p for rel in reads for p in _visible_files(review.root / rel)))
 
 
 def stale_notebooks(root: Path, names: list[str] = COMMITTED) -> dict[str, str]:
