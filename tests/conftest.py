@@ -5,6 +5,7 @@ xdist worker."""
 from __future__ import annotations
 
 import fcntl
+import os
 import shutil
 from collections.abc import Callable, Iterator
 
@@ -14,12 +15,32 @@ from projects import REVIEW, Built, build, copy_project
 from sample_records import SAMPLE_OTHER_AGENCY, SAMPLE_RECORDS
 
 from evidence_review.records.crossref import CrossrefClient
+from evidence_review.records.europepmc_standin import EuropePMCStandIn
 from evidence_review.records.standin import CrossrefStandIn
 
 MAILTO = "reviewer@example.org"
 
 RECORDS = SAMPLE_RECORDS
 DATACITE_DOI = next(iter(SAMPLE_OTHER_AGENCY))
+
+
+def pytest_sessionstart(session):
+    """Points every client that is not given a Europe PMC address at a local one that knows no work.
+
+    Without it, a `fetch` in a test that is about Crossref would ask the real Europe PMC, which the
+    socket guard refuses, and wait out the client's back-off (~11 s) for an answer that cannot
+    come. Tests about Europe PMC start their own stand-in and pass its address.
+    """
+    if "EUROPEPMC_BASE_URL" not in os.environ:
+        session.config._europepmc_blank = EuropePMCStandIn(max_lifetime=4 * 3600).__enter__()
+        os.environ["EUROPEPMC_BASE_URL"] = session.config._europepmc_blank.base_url
+
+
+def pytest_sessionfinish(session):
+    blank = getattr(session.config, "_europepmc_blank", None)
+    if blank is not None:
+        os.environ.pop("EUROPEPMC_BASE_URL", None)
+        blank.__exit__(None, None, None)
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from evidence_review.core.atomic import write_bytes, write_text
 from evidence_review.core.errors import EvidenceReviewError, InputError
+from evidence_review.core.lean_imports import without_iri_grammar
 from evidence_review.core.paths import Review
 from evidence_review.report.pdf_scope import PdfScope, printable
 from evidence_review.report.style import report_css
@@ -42,6 +43,7 @@ BUILD_NOTEBOOKS = [REPORT_NOTEBOOK]
 # build log, so the kernel logs errors only.
 KERNEL_ARGS = ["--log-level=ERROR"]
 log = logging.getLogger(__name__)
+without_iri_grammar()  # before papermill, nbconvert or nbformat is first imported (below, lazily)
 
 
 class BuildError(EvidenceReviewError):
