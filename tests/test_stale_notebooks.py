@@ -75,6 +75,8 @@ def test_nbval_run_says_in_one_line_which_data_changed(tmp_path):
     for name in ("04-review.ipynb", "conftest.py"):
         shutil.copy(ROOT / "notebooks" / name, tmp_path / "notebooks" / name)
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    (tmp_path / "tests").mkdir()  # pyproject's addopts load tests/lean_start.py
+    shutil.copy(ROOT / "tests" / "lean_start.py", tmp_path / "tests")
     meta = tmp_path / "data" / "muscle-spasm" / "review.yaml"
     meta.write_text(meta.read_text(encoding="utf-8").replace("reviewers: evidence-review maintainers",
                                                              "reviewers: ana and ben"), encoding="utf-8")
