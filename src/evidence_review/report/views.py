@@ -13,10 +13,11 @@ import pandas as pd
 from evidence_review.appraisal import quality as q
 from evidence_review.appraisal.quality.readability import SMOG_MIN_SENTENCES
 from evidence_review.audit.corrected import corrected_reference, format_in_style
+from evidence_review.core.numbers import count, counted
 from evidence_review.core.provenance import git_commit, versions
 from evidence_review.core.vocab import BASES, UNREVIEWED, VERDICTS
 from evidence_review.core.vocab import VERDICT_SEVERITY as SEVERITY
-from evidence_review.report import charts
+from evidence_review.report import charts, pdf_scope
 from evidence_review.report import style as stylesheets
 from evidence_review.report.bibliography import annotated_bibliography
 from evidence_review.report.html import HTML, badge, breakable, definition_list, esc, table
@@ -166,26 +167,52 @@ def fix_table(session: ReviewSession) -> HTML:
                  label="Claims to fix, worst first")
 
 
+# A bar per source: past this many a chart is no longer read bar by bar, and it grows long (a review
+# of 1,000 sources drew each chart 325 inches tall, 3 MB of SVG, in ~75 s). The chart then draws the
+# sources that matter most and says how many others there are and where their counts are.
+CHART_MAX_BARS = 25
+
+
+def _busiest(table_: pd.DataFrame, worst: list[str], what: str) -> tuple[pd.DataFrame, str]:
+    """At most :data:`CHART_MAX_BARS` rows of a per-source chart: the most claims in the ``worst``
+    columns first, then the most claims in all (table order breaks ties); and the caption's
+    sentence saying so ('' when every row fits)."""
+    if len(table_) <= CHART_MAX_BARS:
+        return table_, ""
+    bad = table_[[c for c in worst if c in table_.columns]].sum(axis=1)
+    rank = pd.DataFrame({"bad": bad.to_numpy(), "total": table_.sum(axis=1).to_numpy(),
+                         "pos": range(len(table_))})
+    keep = rank.sort_values(["bad", "total", "pos"], ascending=[False, False, True]).head(CHART_MAX_BARS)
+    return (table_.iloc[keep["pos"].to_list()],
+            f" Drawn: the {CHART_MAX_BARS} of the {count(len(table_))} sources {what}; {CLAIMS_TABLE_NOTE}")
+
+
+CLAIMS_TABLE_NOTE = "every claim and the sources it cites are in the claims table."
+
+
 def verdicts_chart(session: ReviewSession) -> HTML:
-    data = verdicts_by_source(session)
+    data, drawn = _busiest(verdicts_by_source(session), ["contradicted", "unsupported"],
+                           "with the most claims contradicted or unsupported, then the most claims")
     title = "Verdicts per cited source"
     svg = charts.stacked_bars(data, charts.VERDICT_COLOURS, title, "claims citing the source",
                               hatches=charts.VERDICT_HATCHES, name="verdicts")
     return charts.figure(svg, "Each bar counts the claims that cite a reference, by verdict; the "
                               "number at its end is the total. A claim citing two references counts "
-                              "once for each.", title=title)
+                              "once for each." + drawn, title=title)
 
 
 def levels_chart(session: ReviewSession) -> HTML:
     rows = []
+    citing = session.claims["refs"].map(lambda refs: list(dict.fromkeys(refs))).explode().value_counts()
     for ref, src in sorted(session.sources.items(), key=lambda kv: (len(kv[0]), kv[0])):
-        n = int(session.claims["refs"].map(lambda refs, r=ref: r in refs).sum())
+        n = int(citing.get(ref, 0))
         level = f"level {src.cebm_level}" if src.cebm_level else "unassessed"
         rows.append({"source": source_label(session, ref), level: n})
     if not rows:  # an article without a reference list (an audit finding of its own)
         return HTML("<p>The article cites no sources, so there are no evidence levels to show.</p>")
     levels = pd.DataFrame(rows).set_index("source").fillna(0).astype(int)
     levels = levels.reindex(columns=sorted(levels.columns))
+    levels, drawn = _busiest(levels, [], "cited by the most claims")
     colours = {"level 1": charts.OKABE_ITO["blue"], "level 2": charts.OKABE_ITO["bluish-green"],
                "level 3": charts.OKABE_ITO["yellow"], "level 4": charts.OKABE_ITO["orange"],
                "level 5": charts.OKABE_ITO["sky-blue"], "unassessed": "#BBBBBB"}
@@ -195,7 +222,7 @@ def levels_chart(session: ReviewSession) -> HTML:
     svg = charts.stacked_bars(levels, colours, title, "claims citing the source", hatches=hatches,
                               name="levels")
     return charts.figure(svg, f"{session.scheme.name} level of each reference (as the reviewer "
-                              "judged it), weighted by how many claims cite it.", title=title)
+                              "judged it), weighted by how many claims cite it." + drawn, title=title)
 
 
 def uncited_chart(session: ReviewSession) -> HTML:
@@ -228,7 +255,7 @@ def claims_summary(session: ReviewSession) -> HTML:
     if unreviewed:
         tiles.append(("not yet reviewed", unreviewed))
     return HTML('<div class="kpis">' + "".join(
-        f'<div class="kpi"><b>{n}</b> {esc(label)}</div>' for label, n in tiles) + "</div>")
+        f'<div class="kpi"><b>{count(n)}</b> {esc(label)}</div>' for label, n in tiles) + "</div>")
 
 
 def suggestion_text(session: ReviewSession, ref: str) -> str:
@@ -415,8 +442,8 @@ def title_block(session: ReviewSession) -> HTML:
                 f"<h1>{esc(meta.title)}</h1>{definition_list(pairs)}</header>")
 
 
-def _n(count: int, one: str, many: str | None = None) -> str:
-    return f"{count} {one if count == 1 else (many or one + 's')}"
+def _n(n: int, one: str, many: str | None = None) -> str:
+    return counted(n, one, many)
 
 
 def key_findings(session: ReviewSession) -> HTML:
@@ -425,12 +452,12 @@ def key_findings(session: ReviewSession) -> HTML:
     cited = claims[claims["refs"].map(len) > 0]
     vc = cited["verdict"].value_counts()
     items = [
-        f"Of the {_n(len(claims), 'claim')} the article makes, {len(cited)} cite a source. "
+        f"Of the {_n(len(claims), 'claim')} the article makes, {count(len(cited))} cite a source. "
         f"Of those, {_n(int(vc.get('supported', 0)), 'is', 'are')} supported by the source cited, "
-        f"{int(vc.get('partially-supported', 0))} only partly, "
-        f"{int(vc.get('unsupported', 0))} not at all (the source is silent) and "
-        f"{int(vc.get('contradicted', 0))} contradicted; "
-        f"{int(vc.get('not-verifiable', 0))} could not be checked against the text available."]
+        f"{count(vc.get('partially-supported', 0))} only partly, "
+        f"{count(vc.get('unsupported', 0))} not at all (the source is silent) and "
+        f"{count(vc.get('contradicted', 0))} contradicted; "
+        f"{count(vc.get('not-verifiable', 0))} could not be checked against the text available."]
     by_ref = verdicts_by_source(session)
     bad_cols = [c for c in ("unsupported", "contradicted") if c in by_ref.columns]
     if bad_cols:
@@ -444,13 +471,14 @@ def key_findings(session: ReviewSession) -> HTML:
     need = claims[(claims["verdict"] == "uncited") & claims["needs_citation"]]
     items.append(f"{_n(len(need), 'uncited claim')} make clinical, treatment or risk statements "
                  "that need a source; "
-                 f"{int(need['would_support'].map(len).gt(0).sum())} of them could cite one of the "
+                 f"{count(need['would_support'].map(len).gt(0).sum())} of them could cite one of the "
                  "article's own references.")
     audit = session.audit
     major = [(a.ref, f) for a in audit.references for f in a.findings if f.severity == "major"]
     minor = sum(a.counts()["minor"] for a in audit.references)
     if major:
-        what = "; ".join(f"[{r}] {esc(f.field)}" for r, f in major)
+        what = ("; ".join(f"[{r}] {esc(f.field)}" for r, f in major[:SUMMARY_MAX_WRITTEN])
+                + _more(len(major), SUMMARY_MAX_WRITTEN, "the reference audit"))
         items.append(f"The reference list has {_n(len(major), 'major error')} (a reader cannot "
                      f"reach the source: {what}) and {_n(minor, 'minor error')}.")
     else:
@@ -681,7 +709,7 @@ def recommendations(session: ReviewSession) -> HTML:
     add = revise[revise["verdict"] == "uncited"]
     own = add[add["would_support"].map(len) > 0]
     parts.append(f"<h3>Add citations to {_n(len(add), 'uncited claim')}</h3>")
-    parts.append(f"<p>{len(own)} of them could cite one of the article's own references; the others "
+    parts.append(f"<p>{count(len(own))} of them could cite one of the article's own references; the others "
                  "need a new source.</p>")
     parts.append("<ul>" + "".join(
         f'<li><a href="#{claim_anchor(r.id)}">{esc(r.id)}</a>: {esc(r.text)}'
@@ -866,8 +894,8 @@ def verdict_trail(session: ReviewSession) -> HTML:
     trailed = claims[claims["reviewer"].str.strip() != ""]
     if trailed.empty and not files:
         named = esc(session.meta.reviewers) or "not recorded"
-        return HTML(f"<p>The claims table records no trail: its {len(claims)} verdicts were set by the "
-                    f"single reviewer named in the title block ({named}), before the review form "
+        return HTML(f"<p>The claims table records no trail: its {count(len(claims))} verdicts were set "
+                    f"by the single reviewer named in the title block ({named}), before the review form "
                     "recorded who decided each verdict and when.</p>")
     rows = []
     for r in claims.itertuples():
@@ -887,12 +915,25 @@ def verdict_trail(session: ReviewSession) -> HTML:
 
 # --- the editor's summary and what to do next ---------------------------------------------------
 
+# The editor's summary stays a summary at any size: at most this many claims written out per group,
+# and this many claims or references linked; the rest are counted ("and 120 more in the claims table").
+SUMMARY_MAX_WRITTEN, SUMMARY_MAX_LINKED = 10, 50
+
+
+def _more(total: int, shown: int, where: str) -> str:
+    return f" and {count(total - shown)} more in {where}" if total > shown else ""
+
+
 def _claim_items(rows, with_text: bool) -> str:
     if with_text:
+        shown = rows.head(SUMMARY_MAX_WRITTEN)
+        more = _more(len(rows), len(shown), "the claims table")
         return "<ul>" + "".join(
             f"<li>{claim_link(r.id)} (cites {ref_links(r.refs) or 'nothing'}): {esc(r.text)}</li>"
-            for r in rows.itertuples()) + "</ul>"
-    return ": " + ", ".join(claim_link(r.id) for r in rows.itertuples())
+            for r in shown.itertuples()) + (f"<li>…{more}</li>" if more else "") + "</ul>"
+    shown = rows.head(SUMMARY_MAX_LINKED)
+    return (": " + ", ".join(claim_link(r.id) for r in shown.itertuples())
+            + _more(len(rows), len(shown), "the claims table"))
 
 
 def editors_summary(session: ReviewSession) -> HTML:
@@ -908,7 +949,7 @@ def editors_summary(session: ReviewSession) -> HTML:
     unreviewed = int((claims["verdict"] == UNREVIEWED).sum())
     problems = []
     if len(wrong):
-        problems.append(f"{len(wrong)} of its {_n(len(cited), 'cited claim')} "
+        problems.append(f"{count(len(wrong))} of its {_n(len(cited), 'cited claim')} "
                         f"{'is' if len(wrong) == 1 else 'are'} contradicted or not supported by the "
                         "source cited")
     if len(need):
@@ -928,10 +969,13 @@ def editors_summary(session: ReviewSession) -> HTML:
         verdict = "Fit to publish once the minor corrections below are made."
         ok = True
     groups = []
-    for ref, f in major:
+    for ref, f in major[:SUMMARY_MAX_WRITTEN]:
         groups.append(f"<li><b>Correct reference {ref_links([ref])}</b> ({esc(f.field)}, major): "
                       f"{esc(f.message)}" + (f" Use: <i>{esc(f.suggestion)}</i>" if f.suggestion else "")
                       + "</li>")
+    if len(major) > SUMMARY_MAX_WRITTEN:
+        groups.append(f"<li><b>Correct {_n(len(major) - SUMMARY_MAX_WRITTEN, 'more reference')}</b> "
+                      "with a major error: they are listed in the reference audit</li>")
     labels = {"contradicted": ("Rewrite or remove", "that the source cited contradicts", True),
               "unsupported": ("Re-source or remove", "that the cited source does not make", True),
               "not-verifiable": ("Check", "against the full text of their source (the text that "
@@ -945,17 +989,87 @@ def editors_summary(session: ReviewSession) -> HTML:
     if len(need):
         own = need[need["would_support"].map(len) > 0]
         groups.append(f"<li><b>Add a source to {_n(len(need), 'uncited claim')}</b> that make clinical, "
-                      f"treatment or risk statements ({len(own)} could cite one of the article's own "
+                      f"treatment or risk statements ({count(len(own))} could cite one of the article's own "
                       f"references){_claim_items(need, False)}</li>")
     if minor:
         refs = sorted({r for r, _ in minor}, key=lambda r: (len(r), r))
         groups.append(f"<li><b>Tidy {_n(len(minor), 'minor error')}</b> in the reference list "
-                      f"(the sources stay reachable): {ref_links(refs)}</li>")
+                      f"(the sources stay reachable): {ref_links(refs[:SUMMARY_MAX_LINKED])}"
+                      f"{_more(len(refs), SUMMARY_MAX_LINKED, 'the reference audit')}</li>")
     fixes = ('<ol class="fixes">' + "".join(groups) + "</ol>") if groups else "<p>Nothing to fix.</p>"
     return HTML(f'<div class="editors-summary"><p class="verdict{" ok" if ok else ""}">'
                 f"<b>Verdict:</b> {verdict}</p>{claims_summary(session)}"
                 f'<p class="fixes-title" role="heading" aria-level="3"><b>The fixes that matter, '
                 f"worst first</b></p>{fixes}</div>")
+
+
+_FINDING_ORDER = {"major": 0, "minor": 1}
+
+
+def action_digest(session: ReviewSession) -> HTML | None:
+    """A large review's findings that need action, worst first, at most
+    :data:`pdf_scope.PDF_ACTION_MAX` of each kind, with how many more the report holds; and which
+    parts its PDF (the editor's PDF, :func:`pdf_scope.editors_pdf`) leaves to this HTML report.
+
+    Nothing (no output) for a review under the limit: its PDF is the whole report.
+    """
+    references, claims = len(session.audit.references), len(session.claims)
+    if not pdf_scope.editors_pdf(references, claims):
+        return None
+    cap = pdf_scope.PDF_ACTION_MAX
+    left = ", ".join(name[0].lower() + name[1:] for name, _kind in pdf_scope.OMITTABLE.values())
+    parts = [f"<h2>{pdf_scope.ACTION_HEADING}</h2>",
+             f'<p class="callout">This review has {_n(references, "reference")} and '
+             f"{_n(claims, 'claim')}, more than {count(pdf_scope.PDF_FULL_MAX_ENTRIES)}: its PDF is the "
+             "editor's PDF. The PDF holds the summary, the key findings, the methods, this section, "
+             "the charts, the quality of the article and what to do next; it leaves the parts with a "
+             f"row per reference or per claim to this HTML report ({esc(left)}; and the currency "
+             "table). <code>build --full-pdf</code> prints everything.</p>"]
+    found = sorted(((a.ref, f) for a in session.audit.references for f in a.findings
+                    if f.severity in _FINDING_ORDER),
+                   key=lambda rf: (_FINDING_ORDER[rf[1].severity], len(rf[0]), rf[0]))
+    refs_with = len({r for r, _f in found})
+    parts.append(f"<h3>References with errors</h3><p>{_n(len(found), 'major or minor error')} in "
+                 f"{_n(refs_with, 'reference')} of {count(references)}.</p>")
+    if found:
+        rows = pd.DataFrame([{"ref": r, "field": f.field, "severity": f.severity, "message": f.message,
+                              "suggestion": f.suggestion or ""} for r, f in found[:cap]])
+        parts.append(str(table(rows, {"ref": "Ref", "severity": "Severity", "field": "Field",
+                                      "message": "Finding", "suggestion": "Suggested correction"},
+                               cell={"ref": lambda v, r: f"[{esc(v)}]",
+                                     "severity": lambda v, r: badge(v, "s")},
+                               row_class=lambda r: f"s-{r['severity']}",
+                               label="References with errors, worst first")))
+        parts.append(_digest_more(len(found), cap, "finding", "the reference audit"))
+    else:
+        parts.append("<p>No reference has a major or minor error.</p>")
+    fix = fix_list(session)
+    parts.append(f"<h3>Claims to fix</h3><p>{_n(len(fix), 'claim')} of {count(claims)} contradicted, "
+                 "unsupported, not verifiable, partly supported, or uncited where a source is needed.</p>")
+    if len(fix):
+        parts.append(str(table(fix.head(cap), {"id": "Claim", "verdict": "Verdict", "refs": "Cited",
+                                               "text": "Claim", "note": "Reviewer's note"},
+                               cell={"verdict": lambda v, r: badge(v),
+                                     "refs": lambda v, r: ", ".join(f"[{esc(x)}]" for x in v) or "none"},
+                               row_class=lambda r: f"v-{r['verdict']}",
+                               label="Claims that need action, worst first")))
+        parts.append(_digest_more(len(fix), cap, "claim", "the claims table"))
+    else:
+        parts.append("<p>No reviewed claim is contradicted, unsupported, partial, unverifiable or "
+                     "missing a source it needs.</p>")
+    unreviewed = int((session.claims["verdict"] == UNREVIEWED).sum())
+    if unreviewed:
+        parts.append(f"<p>{_n(unreviewed, 'claim')} {'is' if unreviewed == 1 else 'are'} not yet "
+                     "reviewed: what needs action among them is not known yet.</p>")
+    return HTML("\n".join(parts))
+
+
+def _digest_more(total: int, cap: int, one: str, where: str) -> str:
+    """The line under a capped list: how many more, and where they all are."""
+    if total <= cap:
+        return f'<p class="table-note">All {_n(total, one)}, worst first.</p>'
+    return (f'<p class="table-note">The {count(cap)} worst of {_n(total, one)}: '
+            f"{count(total - cap)} more in the HTML report (review.html), in {where}.</p>")
 
 
 def verdict_legend(session: ReviewSession) -> HTML:
