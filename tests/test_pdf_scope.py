@@ -18,6 +18,7 @@ from evidence_review.report import build as report_build
 from evidence_review.report import pdf_scope
 from evidence_review.report.pdf_scope import PDF_FULL_MAX_ENTRIES, choose, editors_pdf, printable, scope
 from evidence_review.workflow import build as workflow_build
+from evidence_review.workflow import build_all
 
 AUDIT, CLAIMS, QUALITY = "Reference-audit", "Claims-against-their-sources", "Quality"
 RECS, BIB, APPENDIX, TRAIL = ("Recommendations-to-the-editor", "Annotated-bibliography",
@@ -172,11 +173,11 @@ def test_full_pdf_with_no_pdf_is_rejected_in_one_line(capsys):
 def test_full_pdf_reaches_one_build_and_every_child_of_build_all(monkeypatch):
     seen = {}
     monkeypatch.setattr(workflow_build, "build_one", lambda *a, **k: seen.setdefault("one", k) and 0)
-    monkeypatch.setattr(workflow_build, "build_all", lambda *a, **k: seen.setdefault("all", k) and 0)
+    monkeypatch.setattr(build_all, "build_all", lambda *a, **k: seen.setdefault("all", k) and 0)
     commands.cmd_build(main.make_parser().parse_args(["build", "--full-pdf"]))
     commands.cmd_build(main.make_parser().parse_args(["build", "--all", "--full-pdf"]))
     assert seen["one"]["full_pdf"] is True and seen["all"]["full_pdf"] is True
     assert main.make_parser().parse_args(["build"]).full_pdf is False
-    argv = workflow_build.build_argv("r", "/p", pdf=True, strict=False, full_pdf=True)
+    argv = build_all.build_argv("r", "/p", pdf=True, strict=False, full_pdf=True)
     assert "--full-pdf" in argv and "--no-pdf" not in argv
-    assert "--full-pdf" not in workflow_build.build_argv("r", "/p", pdf=True, strict=False)
+    assert "--full-pdf" not in build_all.build_argv("r", "/p", pdf=True, strict=False)

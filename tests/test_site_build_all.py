@@ -1,11 +1,16 @@
-"""``build --all`` runs each build as a task on the site's Dask engine (issue 18, item 5)."""
+"""``build --all`` runs each build as a task on the site's engine (issue 18, item 5): local threads,
+each running a child build, or a Dask cluster (issue 19: no LocalCluster to start, no report stack
+imported by the parent)."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
 
 import pytest
 
 from evidence_review.site import engine as engine_mod
-from evidence_review.workflow import build
+from evidence_review.workflow import build_all as build
 
 
 def _broken_reviews(root, names):
@@ -37,9 +42,37 @@ def test_each_build_is_a_task_and_the_worst_status_wins(tmp_path, monkeypatch, c
 def test_engine_for_builds_starts_a_cluster_from_two_items(monkeypatch):
     monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
     assert engine_mod.Engine(2, workers=2, in_process_below=2).mode == "local-cluster"
+    assert engine_mod.Engine(2, workers=2, in_process_below=2, processes=False).mode == "threads"
     assert engine_mod.Engine(1, workers=2, in_process_below=2).mode == "in-process"
     monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", "tcp://127.0.0.1:8786")
     assert engine_mod.Engine(2, in_process_below=2).mode == "cluster"
+
+
+def test_thread_engine_runs_chunks_side_by_side_and_yields_as_they_end():
+    import threading
+    import time
+
+    started, gate = [], threading.Barrier(2, timeout=10)
+
+    def task(part):
+        started.append(part[0])
+        gate.wait()  # both chunks must be running at once, else this times out
+        time.sleep(0.05 if part[0] == "slow" else 0)
+        return [part[0]]
+
+    with engine_mod.Engine(2, workers=2, in_process_below=2, processes=False) as engine:
+        out = list(engine.map(task, ["slow", "fast"], "t", chunk=1))
+    assert out == [["fast"], ["slow"]] and sorted(started) == ["fast", "slow"]
+    assert engine._threads is None  # shut down on exit
+
+
+def test_the_parent_of_build_all_imports_no_report_stack(tmp_path):
+    code = ("import sys\nfrom evidence_review.cli import main\n"
+            f"main.main(['build', '--all', '--no-pdf', '--root', {str(tmp_path)!r}])\n"
+            "heavy = [m for m in ('pandas', 'nbconvert', 'papermill', 'distributed', "
+            "'evidence_review.report.session') if m in sys.modules]\nprint(heavy)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 @pytest.mark.slow
@@ -50,6 +83,6 @@ def test_builds_run_on_a_local_cluster(tmp_path, monkeypatch, capsys):
     _broken_reviews(tmp_path, ["first", "second"])
     assert build.build_all(tmp_path, pdf=False, workers=2) == 2
     err = capsys.readouterr().err
-    assert "Dask LocalCluster, 2 worker thread(s)" in err
+    assert "(2 worker thread(s))" in err and "Dask" not in err
     assert "error: data/first/" in err and "error: data/second/" in err
     assert "first: exit 2" in err and "second: exit 2" in err and "Traceback" not in err

@@ -8,6 +8,7 @@ import sys
 from argparse import Namespace
 
 from evidence_review.appraisal import verdicts
+from evidence_review.cli import parallel
 from evidence_review.cli.output import emit
 from evidence_review.core.atomic import write_text
 from evidence_review.core.errors import InputError, Problem
@@ -71,9 +72,8 @@ def cmd_agreement(args: Namespace) -> int:
 
 
 def cmd_build(args: Namespace) -> int:
-    if args.all:
-        return build.build_all(args.root, pdf=not args.no_pdf, strict=args.strict,
-                               scheduler=args.scheduler, workers=args.workers, full_pdf=args.full_pdf)
+    if args.all:  # main() serves this from cli/parallel.py; the same call here
+        return parallel.cmd_build(args)
     return build.build_one(args.review, args.root, pdf=not args.no_pdf, strict=args.strict,
                            refresh=args.refresh_notebooks, full_pdf=args.full_pdf)
 

@@ -209,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
         # after parsing: --help need not load pandas, nor the report stack
         if args.command in LIGHT and not getattr(args, "from_scan", None):
             from evidence_review.cli import light as commands
+        elif args.command == "build" and args.all:  # starts child builds: no report stack here
+            from evidence_review.cli import parallel as commands
         else:
             from evidence_review.cli import commands
 

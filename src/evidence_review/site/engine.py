@@ -4,7 +4,8 @@
   an HPC queue, anything ``distributed.Client`` can reach; see docs/scale.md);
 - else, for ``IN_PROCESS_BELOW`` pages or more, a ``LocalCluster`` of ``--workers`` processes
   (default: the machine's cores), one thread each (intake is pure Python: threads would share
-  one GIL);
+  one GIL); or plain threads of this process for tasks that each run a child process
+  (``processes=False``: the builds of ``build --all``);
 - else in this process: a LocalCluster costs seconds to start (measured in docs/benchmarks.md),
   more than a small site's whole CPU part.
 
@@ -20,6 +21,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from typing import Any
 
 from tqdm import tqdm
@@ -73,9 +75,12 @@ class Engine:
         so it overlaps the driver's own work): imports and model loading that the first task
         would otherwise pay on each worker.
     processes : bool
-        LocalCluster workers as processes (default) or as threads of this process; threads suit
-        tasks whose work runs in child processes of their own (the builds of ``build --all``):
-        they start at once and import nothing again.
+        Local workers as the processes of a LocalCluster (default) or as plain threads of this
+        process (``mode == "threads"``, no scheduler). Threads suit tasks whose work runs in child
+        processes of their own (the builds of ``build --all``): they start at once and import
+        nothing. A LocalCluster of threads was measured instead (issue 19): importing distributed
+        and starting it cost 1.5–2.3 s of wall time before the first build could start, for a
+        scheduler that had nothing to balance. With a scheduler address, tasks go to that cluster.
     """
 
     def __init__(self, pages: int, workers: int | None = None, scheduler: str | None = None,
@@ -88,6 +93,8 @@ class Engine:
             self.mode = "cluster"
         elif self.workers == 0 or pages < in_process_below or (workers is None and self.workers < 2):
             self.mode = "in-process"  # one core and no explicit --workers: a cluster cannot help
+        elif not processes:
+            self.mode = "threads"
         else:
             self.mode = "local-cluster"
         self.warmup = warmup
@@ -97,17 +104,24 @@ class Engine:
         self._starting: threading.Thread | None = None
         self._closing: threading.Thread | None = None
         self._error: BaseException | None = None
+        self._threads: ThreadPoolExecutor | None = None
 
     def describe(self) -> str:
         if self.mode == "cluster":
             return f"Dask cluster at {self.address}"
         if self.mode == "local-cluster":
-            kind = "process(es)" if self.processes else "thread(s)"
-            return f"Dask LocalCluster, {self.workers} worker {kind}"
+            return f"Dask LocalCluster, {self.workers} worker process(es)"
+        if self.mode == "threads":
+            return f"{self.workers} worker thread(s)"
         return "in-process"
 
     def start(self) -> Engine:
         """Begin starting the cluster in a background thread (it takes seconds); returns at once."""
+        if self.mode == "threads":
+            if self._threads is None:
+                self._threads = ThreadPoolExecutor(max_workers=max(1, self.workers),
+                                                   thread_name_prefix="engine")
+            return self
         if self.mode != "in-process" and self._starting is None and self._client is None:
             self._starting = threading.Thread(target=self._connect, name="dask-start", daemon=True)
             self._starting.start()
@@ -133,8 +147,8 @@ class Engine:
             self._error = exc
 
     def __enter__(self) -> Engine:
-        if self.mode == "in-process":
-            return self
+        if self.mode in ("in-process", "threads"):
+            return self.start()
         self.start()
         self._starting.join()
         if self._error is not None:
@@ -154,6 +168,9 @@ class Engine:
 
     def close(self) -> None:
         """Shut the client and any LocalCluster down (waits for a start or a stop under way)."""
+        if self._threads is not None:
+            self._threads.shutdown(wait=True)
+            self._threads = None
         if self._starting is not None:
             self._starting.join()
         if self._closing is not None:
@@ -184,6 +201,9 @@ class Engine:
         prepare = prepare or (lambda part: part)
         chunks = [items[i:i + chunk] for i in range(0, len(items), chunk)]
         with self.bar(len(items), desc) as bar:
+            if self._threads is not None:
+                yield from self._map_threads(fn, chunks, prepare, bar)
+                return
             if self._client is None:
                 for part in chunks:
                     out = fn(prepare(part))
@@ -212,3 +232,19 @@ class Engine:
                 if part is not None:
                     running.add(submit(part))
                 yield out
+
+    def _map_threads(self, fn: Callable[[list], list], chunks: list[list], prepare: Callable[[list], list],
+                     bar: tqdm) -> Iterator[list]:
+        """``map`` on the thread pool: a bounded window of chunks in flight, results as they end."""
+        slots = max(2, 2 * self.workers)
+        pending = iter(chunks)
+        running = {self._threads.submit(fn, prepare(part)): len(part)
+                   for part in itertools.islice(pending, slots)}
+        while running:
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                bar.update(running.pop(future))
+                part = next(pending, None)
+                if part is not None:
+                    running[self._threads.submit(fn, prepare(part))] = len(part)
+                yield future.result()
