@@ -15,11 +15,13 @@ the ratios use (wall time is printed with the load beside it). Targets (issue 19
 (wall time; both cores busy).
 
 ``--pdf-refs N`` (issue 19, item 5) instead builds the PDF of a synthetic review of N references
-(bench_scale's article, ``init`` against the Crossref stand-in, then ``build``, whose PDF leaves the
-annotated bibliography and the claim appendix to the HTML above 150 references or claims): wall,
-CPU, peak RSS, pages and the page of the note saying so, against the target (N = 1,000: under 60 s
-and 500 MiB); page 1 and the note's page are rendered to ``--png`` when given (pdftoppm), and
-``--json`` writes the figures.
+(bench_scale's article, ``init`` against the Crossref stand-in, every claim then given a verdict in
+turn: supported, partially supported, unsupported, contradicted, not verifiable, so the review is
+finished and its findings that need action are printed; then ``build``, whose PDF above 150
+references or claims is the editor's PDF, report/pdf_scope.py): wall, CPU, peak RSS, pages and the
+first page naming what is left to the HTML, against the target (N = 1,000: under 60 s and 500 MiB);
+page 1, the middle page and the last page are rendered to ``--png`` when given (pdftoppm -r 60),
+and ``--json`` writes the figures.
 
     python benchmarks/bench_build.py [--runs 3] [--json benchmarks/last-build.json]
     python benchmarks/bench_build.py --pdf-refs 1000 [--png /tmp/pdf-1000] [--json FILE]
@@ -28,6 +30,7 @@ and 500 MiB); page 1 and the note's page are rendered to ``--png`` when given (p
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import platform
@@ -106,11 +109,34 @@ def note_page(pdf: Path, pages: int) -> int | None:
     return None
 
 
+SYNTHETIC_VERDICTS = ["supported", "partially-supported", "unsupported", "contradicted", "not-verifiable"]
+
+
+def review_every_claim(claims_csv: Path) -> None:
+    """Give each cited claim of the synthetic review a verdict, in turn (what a finished review
+    holds: the benchmark prints a review an editor would get, not a draft)."""
+    with claims_csv.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        header, rows = reader.fieldnames, list(reader)
+    for i, row in enumerate(rows):
+        verdict = SYNTHETIC_VERDICTS[i % len(SYNTHETIC_VERDICTS)] if row["refs"] else "uncited"
+        row.update(verdict=verdict, basis="abstract" if row["refs"] else "none",
+                   needs_citation="false" if row["refs"] else "true")
+        if verdict == "not-verifiable":
+            row["note"] = "Synthetic review: only the record could be reached."
+        elif verdict != "uncited":
+            row.update(source_says="Synthetic review: what the source reports.", locator="Abstract")
+    with claims_csv.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def pdf_at_scale(n: int, png: Path | None, json_out: Path | None = None) -> int:
     """Build the PDF of a synthetic review of ``n`` references; print the figures and the verdict.
 
     The PDF is what ``build`` writes by default: above ``PDF_FULL_MAX_ENTRIES`` references or claims,
-    the report without the annotated bibliography and the claim appendix (report/pdf_scope.py).
+    the editor's PDF (report/pdf_scope.py).
     """
     root, article = scratch_project(n)
     shutil.copy(ROOT / "pyproject.toml", root / "pyproject.toml")
@@ -120,16 +146,15 @@ def pdf_at_scale(n: int, png: Path | None, json_out: Path | None = None) -> int:
             timed([sys.executable, "-m", "evidence_review", "init", str(article), "--name", "bench",
                    "--base-url", base_url, "--mailto", "bench@example.org", "--no-europepmc",
                    "--root", str(root)], cwd=root)
+        review_every_claim(root / "data" / "bench" / "claims.csv")
         m = build("bench", root=root)
         pdf = root / "reports" / "bench" / "review.pdf"
         pages = pdf_pages(pdf)
         note = note_page(pdf, pages)
         if png is not None:
-            subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(png)],
-                           check=False)
-            if note:
-                subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", str(note), "-l", str(note), str(pdf),
-                                f"{png}-note"], check=False)
+            for name, number in (("first", 1), ("middle", (pages + 1) // 2), ("last", pages)):
+                subprocess.run(["pdftoppm", "-png", "-r", "60", "-singlefile", "-f", str(number), "-l",
+                                str(number), str(pdf), f"{png}-{name}"], check=False)
         ok = m["wall_s"] <= PDF_MAX_S and m["peak_rss_mib"] <= PDF_MAX_MIB
         print(f"target PDF at {n} references: build wall {m['wall_s']:.1f} s, cpu {m['cpu_s']:.1f} s, "
               f"peak RSS {m['peak_rss_mib']:.0f} MiB, {pages} pages, note on page {note} "
@@ -157,7 +182,7 @@ def main() -> int:
     parser.add_argument("--pdf-refs", type=int, default=None,
                         help="only build the PDF of a synthetic review of this many references")
     parser.add_argument("--png", type=Path, default=None,
-                        help="with --pdf-refs: render page 1 and the note's page here")
+                        help="with --pdf-refs: render the first, middle, last pages to PNG-first.png, ...")
     args = parser.parse_args()
     if args.pdf_refs:
         return pdf_at_scale(args.pdf_refs, args.png, args.json)

@@ -17,6 +17,7 @@ from evidence_review.appraisal import verdicts as verdicts_mod
 from evidence_review.appraisal.passages import claim_passages
 from evidence_review.audit import fields as audit
 from evidence_review.core.errors import EvidenceReviewError, InputError, Problem
+from evidence_review.core.numbers import count
 from evidence_review.core.paths import Review
 from evidence_review.core.vocab import UNREVIEWED
 from evidence_review.intake import article as article_mod
@@ -70,11 +71,14 @@ class ReviewSession:
         out = []
         unreviewed = self.claims[self.claims["verdict"] == UNREVIEWED]["id"].tolist()
         if unreviewed:
-            out.append(f"{len(unreviewed)} claim(s) not yet reviewed ({', '.join(unreviewed[:8])}"
+            out.append(f"{count(len(unreviewed))} claim(s) not yet reviewed ({', '.join(unreviewed[:8])}"
                        + (", …" if len(unreviewed) > 8 else "") + ")")
-        missing = [r for r, s in sorted(self.sources.items()) if s.design == evidence.PENDING]
+        missing = sorted((r for r, s in self.sources.items() if s.design == evidence.PENDING),
+                         key=lambda r: (len(r), r))
         if missing:
-            out.append(f"reference(s) {', '.join(missing)} not yet assessed in "
+            shown = ", ".join(missing[:8]) + (f", … ({count(len(missing))} in all)"
+                                              if len(missing) > 8 else "")
+            out.append(f"reference(s) {shown} not yet assessed in "
                        f"{self.review.rel(self.review.sources)} (design and CEBM level)")
         return out
 
