@@ -78,8 +78,9 @@ def make_parser() -> argparse.ArgumentParser:
     which_pdf.add_argument("--no-pdf", action="store_true", help="write the HTML report only")
     which_pdf.add_argument("--full-pdf", action="store_true",
                            help="print the whole report into the PDF at any size (by default a review "
-                                f"of more than {PDF_FULL_MAX_ENTRIES} references or claims leaves the "
-                                "annotated bibliography and the claim appendix to the HTML report)")
+                                f"of more than {PDF_FULL_MAX_ENTRIES} references or claims gets the "
+                                "editor's PDF: the parts with a row per reference or claim stay in the "
+                                "HTML report)")
     p.add_argument("--all", action="store_true", help="build every review under data/")
     p.add_argument("--strict", action="store_true",
                    help="exit 1 when the publication gate fails (see `check --strict`)")
@@ -87,7 +88,8 @@ def make_parser() -> argparse.ArgumentParser:
                    help="also re-run the committed notebooks in notebooks/ in place, so that CI's "
                         "nbval comparison matches the data (the default review only)")
     _dask_opts(p, "with --all: ", "one per review, at most the number of cores",
-               "threads, each running its build in a child process")
+               "threads, each running its build in a child process", local="threads of this process",
+               zero="one build after the other")
 
     p = sub.add_parser("fetch", help="resolve every reference through Crossref, then look the DOIs "
                                      "up in Europe PMC; update the snapshot")
@@ -182,13 +184,13 @@ def _site_commands(sub) -> None:
     _crossref_opts(p)
 
 
-def _dask_opts(p: argparse.ArgumentParser, prefix: str = "",
-               workers: str = "the number of cores", kind: str = "processes") -> None:
+def _dask_opts(p: argparse.ArgumentParser, prefix: str = "", workers: str = "the number of cores",
+               kind: str = "processes", local: str = "a LocalCluster", zero: str = "in-process") -> None:
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help=prefix + "an existing Dask scheduler (else $DASK_SCHEDULER_ADDRESS; else a "
-                        "LocalCluster for large runs, in-process for small ones)")
+                   help=prefix + "an existing Dask scheduler (else $DASK_SCHEDULER_ADDRESS; else "
+                        f"{local} for large runs, in-process for small ones)")
     p.add_argument("--workers", type=int, default=None,
-                   help=prefix + f"LocalCluster worker {kind} (default: {workers}; 0: in-process)")
+                   help=prefix + f"local worker {kind} (default: {workers}; 0: {zero})")
 
 
 def _print_problems(problems: list[Problem]) -> None:
