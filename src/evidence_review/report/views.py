@@ -153,7 +153,9 @@ def fix_list(session: ReviewSession) -> pd.DataFrame:
     bad = frame[frame["verdict"].isin(["contradicted", "unsupported", "not-verifiable",
                                        "partially-supported"])
                 | ((frame["verdict"] == "uncited") & frame["needs_citation"])]
-    bad = bad.assign(_rank=bad["verdict"].map(SEVERITY)).sort_values(["_rank", "id"], kind="stable")
+    # ids in claim order (C9 before C10: by length, then text)
+    bad = (bad.assign(_rank=bad["verdict"].map(SEVERITY), _len=bad["id"].str.len())
+           .sort_values(["_rank", "_len", "id"], kind="stable"))
     return bad[["id", "section", "verdict", "refs", "would_support", "text", "note"]]
 
 
