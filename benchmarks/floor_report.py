@@ -17,11 +17,15 @@ import io
 import sys
 from pathlib import Path
 
-import nbformat
-from IPython.core.interactiveshell import InteractiveShell
+from evidence_review.core.lean_imports import without_iri_grammar
 
-from evidence_review.core.paths import Review
-from evidence_review.report import build
+without_iri_grammar()  # as report/build.py does before nbformat is first imported: the same work
+
+import nbformat  # noqa: E402
+from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
+
+from evidence_review.core.paths import Review  # noqa: E402
+from evidence_review.report import build  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
