@@ -86,3 +86,12 @@ def test_builds_run_on_a_local_cluster(tmp_path, monkeypatch, capsys):
     assert "(2 worker thread(s))" in err and "Dask" not in err
     assert "error: data/first/" in err and "error: data/second/" in err
     assert "first: exit 2" in err and "second: exit 2" in err and "Traceback" not in err
+
+
+def test_a_single_build_process_imports_neither_the_site_stack_nor_the_charts(tmp_path):
+    code = ("import sys\nfrom evidence_review.cli import main\n"
+            f"code = main.main(['build', '--review', 'absent', '--root', {str(tmp_path)!r}])\n"
+            "print(code, [m for m in ('matplotlib', 'duckdb', 'distributed', 'evidence_review.site.scan')"
+            " if m in sys.modules])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "2 []"

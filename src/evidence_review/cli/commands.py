@@ -8,7 +8,7 @@ import sys
 from argparse import Namespace
 
 from evidence_review.appraisal import verdicts
-from evidence_review.cli import parallel
+from evidence_review.cli import build_one, parallel
 from evidence_review.cli.output import emit
 from evidence_review.core.atomic import write_text
 from evidence_review.core.errors import InputError, Problem
@@ -18,7 +18,7 @@ from evidence_review.report import exports
 from evidence_review.report.session import ReviewSession, claims_json, open_review
 from evidence_review.site import queries, recheck, scan
 from evidence_review.site.store import SiteStore
-from evidence_review.workflow import build, from_scan, prepare
+from evidence_review.workflow import from_scan, prepare
 
 
 def _session(args: Namespace) -> ReviewSession:
@@ -72,10 +72,8 @@ def cmd_agreement(args: Namespace) -> int:
 
 
 def cmd_build(args: Namespace) -> int:
-    if args.all:  # main() serves this from cli/parallel.py; the same call here
-        return parallel.cmd_build(args)
-    return build.build_one(args.review, args.root, pdf=not args.no_pdf, strict=args.strict,
-                           refresh=args.refresh_notebooks, full_pdf=args.full_pdf)
+    # main() serves `build` from cli/parallel.py (--all) and cli/build_one.py: the same calls here
+    return parallel.cmd_build(args) if args.all else build_one.cmd_build(args)
 
 
 def cmd_prepare(args: Namespace) -> int:

@@ -213,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
             from evidence_review.cli import light as commands
         elif args.command == "build" and args.all:  # starts child builds: no report stack here
             from evidence_review.cli import parallel as commands
+        elif args.command == "build":  # the report stack only: not the site's, nor the charts
+            from evidence_review.cli import build_one as commands
         else:
             from evidence_review.cli import commands
 
