@@ -52,7 +52,8 @@ def page(refs: int, claims: int) -> str:
                 "<table><tr><td>[1] 2001</td></tr></table></div>")
     body = "".join([
         "".join(toc),
-        _cell('<h2 id="Summary">Summary</h2><p>Two claims <span class="claim-card-ref">C01</span>.</p>', "a"),
+        _cell('<h2 id="Summary">Summary</h2><p>Two claims <span class="claim-card-ref">C01</span>; see '
+              '<a href="#claim-C01">C01</a> and <a href="#Software">the tools</a>.</p>', "a"),
         _cell('<h2 id="Action">Findings that need action</h2><p>The worst rows.</p>', "b"),
         _cell(_h2(AUDIT), "c"), _cell('<h3 id="Findings-field-by-field">Findings</h3><table>audit rows'
                                      "</table>", "d"),
@@ -108,6 +109,8 @@ def test_large_report_pdf_is_the_editors_pdf():
         assert kept in printed
     assert printed.index('id="Summary"') < printed.index('id="Action"') < printed.index(f'id="{BIB}"')
     assert printed.endswith("</main><footer>foot</footer></body></html>")
+    # a link into a part left out is plain text in the PDF; a link to a part kept stays a link
+    assert "see C01 and" in printed and '<a href="#Software">the tools</a>' in printed
     line = chosen.summary()
     assert "editor's PDF" in line and "1,000 claims" in line and "--full-pdf" in line
 

@@ -159,7 +159,19 @@ def printable(page: str, full: bool = False) -> tuple[str, PdfScope]:
         printed = re.sub(re.escape(f'href="#{hid}">{text}</a>') + r'(\s*<ol class="sub">.*?</ol>)?',
                          lambda _m, h=hid, t=text: f'href="#{h}">{t} (HTML only)</a>', printed,
                          count=1, flags=re.S)
-    return printed, chosen
+    return _unlink_missing(printed), chosen
+
+
+_ID = re.compile(r'\bid="([^"]+)"')
+_LOCAL_LINK = re.compile(r'<a href="#([^"]+)">(.*?)</a>', re.S)
+
+
+def _unlink_missing(page: str) -> str:
+    """Links to anchors the printed page no longer holds (a claim card, a bibliography entry) as
+    plain text: in the PDF they would lead nowhere."""
+    ids = set(_ID.findall(page))
+    return _LOCAL_LINK.sub(lambda m: m.group(0) if html.unescape(m.group(1)) in ids
+                           or m.group(1) in ids else m.group(2), page)
 
 
 def _text(h2: str) -> str:
