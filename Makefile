@@ -42,7 +42,7 @@ benchmark: $(STAMP)
 	-$(PY) benchmarks/bench_resolve.py
 	-$(PY) benchmarks/bench_scale.py --json benchmarks/last-scale.json
 	-$(PY) benchmarks/bench_build.py --json benchmarks/last-build.json
-	-$(PY) benchmarks/bench_build.py --pdf-refs 1000
+	-$(PY) benchmarks/bench_build.py --pdf-refs 1000 --json benchmarks/last-pdf.json
 	-$(PY) benchmarks/bench_passages.py --json benchmarks/last-passages.json
 	-$(PY) benchmarks/bench_fieldparser.py --json benchmarks/last-fieldparser.json
 	-$(PY) benchmarks/bench_intake.py --pages --json benchmarks/last-intake.json
