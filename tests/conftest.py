@@ -7,6 +7,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -34,6 +35,24 @@ MAILTO = "reviewer@example.org"
 
 RECORDS = SAMPLE_RECORDS
 DATACITE_DOI = next(iter(SAMPLE_OTHER_AGENCY))
+
+
+def pytest_configure(config):
+    """One cache folder for the whole run (EVIDENCE_REVIEW_CACHE: readability scores and the CMU
+    dictionary they need), made by the controlling process and inherited by the xdist workers and
+    every kernel and command they start: each text is scored once per run, and afresh in each run.
+    """
+    if "PYTEST_XDIST_WORKER" in os.environ or "EVIDENCE_REVIEW_CACHE" in os.environ:
+        return
+    config._evidence_review_cache = tempfile.mkdtemp(prefix="evidence-review-test-cache-")
+    os.environ["EVIDENCE_REVIEW_CACHE"] = config._evidence_review_cache
+
+
+def pytest_unconfigure(config):
+    folder = getattr(config, "_evidence_review_cache", None)
+    if folder is not None:
+        os.environ.pop("EVIDENCE_REVIEW_CACHE", None)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def pytest_sessionstart(session):
