@@ -20,11 +20,15 @@ report: $(STAMP)
 # spread over the cores by pytest-xdist. --dist loadgroup sends each test on its own, except groups
 # that must stay on one worker: a notebook's cells (one kernel, in order: notebooks/conftest.py) and
 # the tests sharing a module- or session-scoped fixture such as a build (tests/conftest.py).
+# PYTHONDONTWRITEBYTECODE is cleared for the run: where the environment sets it (this machine does),
+# every worker, kernel and child build compiled the package again, and pytest rewrote the asserts of
+# every test module and plugin in every process (~5 s of each worker's collection); the bytecode
+# goes to __pycache__/ (git-ignored), as Python's default.
 JOBS ?= auto
 test: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
-	$(PY) -m pytest -n $(JOBS) --dist loadgroup tests notebooks --nbval --nbval-current-env \
-		--nbval-sanitize-with notebooks/nbval-sanitize.cfg
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n $(JOBS) --dist loadgroup tests notebooks --nbval \
+		--nbval-current-env --nbval-sanitize-with notebooks/nbval-sanitize.cfg
 
 # After a reviewer's edit: build the report AND re-run the committed notebooks, so CI is green again.
 review: $(STAMP)

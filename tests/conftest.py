@@ -7,11 +7,24 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 
 import pytest
 from _pytest.nodeid import NodeId
-from projects import REVIEW, Built, build, copy_project
+from projects import (
+    PLUS_TOKEN,
+    REVIEW,
+    Built,
+    Edited,
+    build,
+    copy_project,
+    flip_one_verdict,
+    hostile_records,
+    review_records,
+    reviewer_digests,
+    run_cli,
+)
 from sample_records import SAMPLE_OTHER_AGENCY, SAMPLE_RECORDS
 
 from evidence_review.records.crossref import CrossrefClient
@@ -22,6 +35,24 @@ MAILTO = "reviewer@example.org"
 
 RECORDS = SAMPLE_RECORDS
 DATACITE_DOI = next(iter(SAMPLE_OTHER_AGENCY))
+
+
+def pytest_configure(config):
+    """One cache folder for the whole run (EVIDENCE_REVIEW_CACHE: readability scores and the CMU
+    dictionary they need), made by the controlling process and inherited by the xdist workers and
+    every kernel and command they start: each text is scored once per run, and afresh in each run.
+    """
+    if "PYTEST_XDIST_WORKER" in os.environ or "EVIDENCE_REVIEW_CACHE" in os.environ:
+        return
+    config._evidence_review_cache = tempfile.mkdtemp(prefix="evidence-review-test-cache-")
+    os.environ["EVIDENCE_REVIEW_CACHE"] = config._evidence_review_cache
+
+
+def pytest_unconfigure(config):
+    folder = getattr(config, "_evidence_review_cache", None)
+    if folder is not None:
+        os.environ.pop("EVIDENCE_REVIEW_CACHE", None)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def pytest_sessionstart(session):
@@ -84,8 +115,12 @@ def client(make_client: Callable[..., CrossrefClient]) -> CrossrefClient:
 
 @pytest.fixture(scope="session")
 def built_report(tmp_path_factory) -> Built:
-    """The default review built (with its PDF) once per test run; the report and browser tests read it.
+    """The default review built (with its PDF) once per test run, from a snapshot in which one
+    Crossref record carries hostile markup (projects.HOSTILE, fetched from a stand-in): the report
+    tests read it as the product, test_injection.py checks that none of the markup became live.
 
+    One build serves both: the hostile values are text in a journal name, a publisher, an abstract
+    and an affiliation, so the report's structure, pages and counts are those of the default review.
     Under xdist every worker has its own session: the first worker to ask builds in the run's
     shared temporary folder under a lock, the others wait for it and read the same report. Tests
     must only read it.
@@ -100,12 +135,49 @@ def built_report(tmp_path_factory) -> Built:
                 if root.exists():  # a worker's build that failed: build again, from a clean copy
                     shutil.rmtree(root)
                 root.mkdir()
-                build(copy_project(root))
+                copy_project(root)
+                _, records = hostile_records()
+                with CrossrefStandIn(records) as api:
+                    fetched = run_cli("fetch", "--refresh", "--no-europepmc", "--base-url", api.base_url,
+                                      root=root)
+                assert fetched.returncode == 0, fetched.stderr
+                build(root)
                 done.touch()
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     out = root / "reports" / REVIEW
     return Built(root, out / "review.html", out / "review.pdf")
+
+
+@pytest.fixture(scope="session")
+def edited_report(tmp_path_factory) -> Edited:
+    """A copy of the default review taken through a reviewer's round after an edit, once per worker:
+    one verdict flipped, an older PDF left in the report folder, then (in this process, so that
+    pytest-socket's loopback-only block covers the commands) `fetch --reconstruct`, `fetch
+    --refresh` from a stand-in with CROSSREF_PLUS_TOKEN set, and `build --no-pdf` with the token
+    still in the environment (the notebook's kernel inherits it).
+
+    Read by test_report_output.py (counts follow the edit; --no-pdf removes the older PDF),
+    test_cli.py (the token is sent, and written nowhere) and test_offline.py (reviewer files are
+    left alone): one no-PDF build instead of three.
+    """
+    root = copy_project(tmp_path_factory.mktemp("edited"))
+    claim, refs = flip_one_verdict(root)
+    older = root / "reports" / REVIEW / "review.pdf"
+    older.parent.mkdir(parents=True)
+    older.write_bytes(b"%PDF-1.7 a report built before the verdict changed")
+    before = reviewer_digests(root)
+    env = {"CROSSREF_PLUS_TOKEN": PLUS_TOKEN}
+    runs = [run_cli("fetch", "--reconstruct", root=root)]
+    with CrossrefStandIn(list(review_records().values())) as api:
+        runs.append(run_cli("fetch", "--refresh", "--no-europepmc", "--base-url", api.base_url,
+                            root=root, env=env))
+        headers = [r.headers.get("crossref-plus-api-token") for r in api.requests()]
+    runs.append(run_cli("build", "--no-pdf", root=root, env=env))
+    for done in runs:
+        assert done.returncode == 0, (done.args, done.stderr)
+    out = root / "reports" / REVIEW
+    return Edited(Built(root, out / "review.html", None), claim, refs, older, before, headers, runs)
 
 
 # --- xdist: `--dist loadgroup` sends each test on its own, except tests that share a fixture wider

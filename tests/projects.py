@@ -4,6 +4,8 @@ command line run in this process."""
 from __future__ import annotations
 
 import contextlib
+import csv
+import hashlib
 import io
 import logging
 import os
@@ -19,6 +21,37 @@ ROOT = Path(__file__).resolve().parents[1]
 REVIEW = "muscle-spasm"
 
 
+# Markup a hostile Crossref record could carry, in fields the report shows (journal, publisher,
+# abstract; an author's affiliation is added by hostile_records). The session's built report is
+# built from a snapshot holding them (tests/conftest.py `built_report`; test_injection.py checks it).
+HOSTILE = {
+    # A tag, and the same attack as escaped text: tag stripping removes the first, but the second
+    # becomes "<img ...>" as plain text after unescaping, which only output escaping keeps inert.
+    "container-title": ['European Journal of Neurology<img src=x onerror="alert(1)">'
+                        " &lt;img src=x onerror=alert(5)&gt;"],
+    "publisher": '<a href="javascript:alert(2)">Wiley</a>',
+    "abstract": "<jats:p>Cramp is <jats:italic>common</jats:italic>.<script>alert(3)</script></jats:p>",
+}
+
+
+def review_records() -> dict[str, dict]:
+    """The default review's committed Crossref records, by DOI."""
+    from evidence_review.records.snapshot import Snapshot
+
+    return Snapshot.load(ROOT / "data" / REVIEW / "crossref").works()
+
+
+def hostile_records() -> tuple[str, list[dict]]:
+    """The review's records with HOSTILE (and an <svg onload> affiliation) in the first one."""
+    records = review_records()
+    first = sorted(records)[0]
+    records[first] = {**records[first], **HOSTILE,
+                      "author": [{**records[first]["author"][0],
+                                  "affiliation": [{"name": "<svg onload=alert(4)>Lab</svg>"}]},
+                                 *records[first]["author"][1:]]}
+    return first, list(records.values())
+
+
 @dataclass
 class Built:
     root: Path
@@ -28,6 +61,46 @@ class Built:
     @property
     def text(self) -> str:
         return self.html.read_text(encoding="utf-8")
+
+
+# The files a reviewer writes, which no fetch or build may rewrite.
+REVIEWER_FILES = ("claims.csv", "sources.yaml", "quality.yaml", "review.yaml", "article.md",
+                  "article.original.txt", "record-facts.yaml")
+PLUS_TOKEN = "plus-token-5b2f9e1c-do-not-leak"
+
+
+@dataclass
+class Edited:
+    """What `edited_report` did: the rebuilt report, the edit, and each command's output."""
+
+    built: Built
+    claim: str  # the claim whose verdict was flipped
+    refs: list[str]  # the references it cites
+    older_pdf: Path  # a PDF of the review written before the edit, in the report folder
+    reviewer_files: dict[str, str]  # sha256 of REVIEWER_FILES after the edit, before any command
+    token_headers: list[str | None]  # the Plus-token header of every request the stand-in saw
+    runs: list[subprocess.CompletedProcess]  # fetch --reconstruct, fetch --refresh, build --no-pdf
+
+
+def reviewer_digests(root: Path) -> dict[str, str]:
+    data = root / "data" / REVIEW
+    return {name: hashlib.sha256((data / name).read_bytes()).hexdigest() for name in REVIEWER_FILES}
+
+
+def flip_one_verdict(root: Path) -> tuple[str, list[str]]:
+    """In a copied review, turn the first partially supported claim into a supported one."""
+    path = root / "data" / REVIEW / "claims.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        fields, rows = reader.fieldnames, list(reader)
+    row = next(r for r in rows if r["verdict"] == "partially-supported" and r["refs"].strip())
+    row["verdict"] = "supported"
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    return row["id"], [r.strip() for r in row["refs"].split(";") if r.strip()]
 
 
 def copy_project(dest: Path, review: str = REVIEW) -> Path:

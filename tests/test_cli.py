@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from projects import copy_project, run_cli
+from projects import PLUS_TOKEN, run_cli
 
 from evidence_review.cli import main as cli
 
@@ -109,26 +109,18 @@ def test_notebook_counts_agree_with_the_cli():
     assert shown["claims"].sum() == len(data)
 
 
-def test_plus_token_never_reaches_snapshot_or_report(tmp_path):
-    """CROSSREF_PLUS_TOKEN is sent to Crossref only as a header: no file fetch or build writes holds it."""
+def test_plus_token_never_reaches_snapshot_or_report(edited_report):
+    """CROSSREF_PLUS_TOKEN is sent to Crossref only as a header: no file fetch or build writes holds it.
 
-    from evidence_review.records.snapshot import Snapshot
-    from evidence_review.records.standin import CrossrefStandIn
-
-    token = "plus-token-5b2f9e1c-do-not-leak"
-    copy_project(tmp_path)
-    records = list(Snapshot.load(ROOT / "data" / "muscle-spasm" / "crossref").works().values())
-    env = {"CROSSREF_PLUS_TOKEN": token}
-    with CrossrefStandIn(records) as api_:
-        fetched = run_cli("fetch", "--refresh", "--no-europepmc", "--base-url", api_.base_url,
-                          root=tmp_path, env=env)
-        headers = [r.headers.get("crossref-plus-api-token") for r in api_.requests()]
-    assert fetched.returncode == 0, fetched.stderr
+    `edited_report` (tests/conftest.py) ran `fetch --refresh` against a stand-in and `build --no-pdf`
+    with the token in the environment; the kernel that runs notebook 03 inherits it too.
+    """
+    token = PLUS_TOKEN
+    headers = edited_report.token_headers
     assert headers and all(h == f"Bearer {token}" for h in headers)  # it was really sent
-    # the kernel that runs notebook 03 inherits this process's environment, token included
-    built = run_cli("build", "--no-pdf", root=tmp_path, env=env)
-    assert built.returncode == 0, built.stderr
-    assert token not in fetched.stdout + fetched.stderr + built.stdout + built.stderr
-    for path in tmp_path.rglob("*"):
-        if path.is_file():
-            assert token.encode() not in path.read_bytes(), path
+    for done in edited_report.runs:
+        assert token not in done.stdout + done.stderr, done.args
+    files = [path for path in edited_report.built.root.rglob("*") if path.is_file()]
+    assert edited_report.built.html in files
+    for path in files:
+        assert token.encode() not in path.read_bytes(), path

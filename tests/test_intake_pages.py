@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -101,28 +99,5 @@ def test_every_page_becomes_a_review_that_checks_and_renders(project, truth_path
     assert (review.reports_dir / "exports").is_dir()
 
 
-@pytest.mark.slow
-def test_the_real_build_runs_for_a_page_without_list_and_one_citing_by_link(tmp_path):
-    """`build --all --no-pdf` through the notebooks (slow: one offline review, one resolved)."""
-    (tmp_path / "data").mkdir()
-    shutil.copy(ROOT / "data" / "evidence-levels.yaml", tmp_path / "data")
-    shutil.copytree(ROOT / "data" / "quality", tmp_path / "data" / "quality")
-    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
-
-    def cli(*args):
-        return subprocess.run([sys.executable, "-m", "evidence_review", *args, "--root", str(tmp_path)],
-                              capture_output=True, text=True, timeout=600, cwd=tmp_path)
-
-    done = cli("init", str(PAGES / "12-back-pain-no-list.txt"), "--name", "nolist", "--no-fetch")
-    assert done.returncode == 0, done.stderr
-    truth = json.loads((PAGES / "01-knee-walking-footnotes.truth.json").read_text(encoding="utf-8"))
-    with CrossrefStandIn(standin_records(truth), rate_limit=1000) as api:
-        done = cli("init", str(PAGES / "01-knee-walking-footnotes.html"), "--name", "knee",
-                   "--base-url", api.base_url)
-    assert done.returncode == 0, done.stderr
-    built = cli("build", "--all", "--no-pdf")
-    assert built.returncode == 0, built.stderr
-    for name in ("nolist", "knee"):
-        assert (tmp_path / "reports" / name / "review.html").is_file()
-    html = (tmp_path / "reports" / "nolist" / "review.html").read_text(encoding="utf-8")
-    assert "prints no reference list" in html
+# The real notebook build of two of these pages (one without a list, one citing by footnote link)
+# runs with the new reviews' `build --all` in test_new_review_build.py.

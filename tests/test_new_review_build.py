@@ -2,14 +2,18 @@
 
 Both sample articles (written for these tests; fictional works under the 10.5555 test prefix) are
 taken through the real commands in a temporary project, against the local Crossref stand-in. Their
-claims are still unreviewed, and the report must say so instead of failing.
+claims are still unreviewed, and the report must say so instead of failing. Two fixture pages
+(tests/fixtures/pages: one printing no reference list, one citing by footnote link) join them in
+the same `build --all`.
 """
 
+import json
 import re
 import shutil
 from pathlib import Path
 
 import pytest
+from intake_scoring import PAGES, standin_records
 from projects import run_cli
 from test_init import HTML, TEXT, VITAMIN_D_RECORDS, _work
 
@@ -50,6 +54,14 @@ def project(tmp_path_factory):
             assert done.returncode == 0, done.stderr
             again = cli(root, "fetch", "--review", name, "--base-url", api.base_url, "--no-europepmc")
             assert again.returncode == 0, again.stderr
+    # two fixture pages of tests/test_intake_pages.py: one printing no list, one citing by footnote link
+    done = cli(root, "init", str(PAGES / "12-back-pain-no-list.txt"), "--name", "nolist", "--no-fetch")
+    assert done.returncode == 0, done.stderr
+    truth = json.loads((PAGES / "01-knee-walking-footnotes.truth.json").read_text(encoding="utf-8"))
+    with CrossrefStandIn(standin_records(truth), rate_limit=1000) as api:
+        done = cli(root, "init", str(PAGES / "01-knee-walking-footnotes.html"), "--name", "knee",
+                   "--base-url", api.base_url)
+    assert done.returncode == 0, done.stderr
     built = cli(root, "build", "--all", "--no-pdf")
     assert built.returncode == 0, built.stderr
     return root
@@ -67,7 +79,18 @@ def test_new_review_builds_and_says_what_is_unreviewed(project, name):
 
 
 def test_build_all_built_every_review_in_parallel(project):
-    assert sorted(p.name for p in (project / "reports").iterdir()) == ["sleep", "vitamin-d"]
+    assert sorted(p.name for p in (project / "reports").iterdir()) == ["knee", "nolist", "sleep", "vitamin-d"]
+    for name in ("knee", "nolist", "sleep", "vitamin-d"):
+        assert (project / "reports" / name / "review.html").is_file()
+
+
+def test_the_real_build_runs_for_a_page_without_list_and_one_citing_by_link(project):
+    """The notebook build of two fixture pages (their views are rendered for every page, in this
+    process, by test_intake_pages.py)."""
+    html = (project / "reports" / "nolist" / "review.html").read_text(encoding="utf-8")
+    assert "prints no reference list" in html
+    knee = (project / "reports" / "knee" / "review.html").read_text(encoding="utf-8")
+    assert 'id="ref-1"' in knee
 
 
 def test_the_default_review_is_untouched_by_new_reviews():

@@ -1,11 +1,10 @@
 """The suite is offline: only loopback can be reached, and reviewer files are never rewritten."""
 
-import hashlib
 import socket
 from pathlib import Path
 
 import pytest
-from projects import copy_project, run_cli
+from projects import reviewer_digests
 from pytest_socket import SocketConnectBlockedError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,18 +26,9 @@ def test_loopback_is_allowed():
     server.close()
 
 
-def _digest(paths):
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
-
-
-def test_fetch_and_build_leave_reviewer_files_alone(tmp_path):
-    copy_project(tmp_path)
-    data = tmp_path / "data" / "muscle-spasm"
-    own = [data / n for n in ("claims.csv", "sources.yaml", "quality.yaml", "review.yaml",
-                              "article.md", "article.original.txt", "record-facts.yaml")]
-    before = _digest(own)
-    # in this process, so pytest-socket's block (loopback only) covers fetch and build themselves
-    for args in (["fetch", "--reconstruct"], ["build", "--no-pdf"]):
-        done = run_cli(*args, root=tmp_path)
-        assert done.returncode == 0, done.stderr
-    assert _digest(own) == before
+def test_fetch_and_build_leave_reviewer_files_alone(edited_report):
+    """`edited_report` (tests/conftest.py) ran `fetch --reconstruct`, `fetch --refresh` and `build
+    --no-pdf` in this process, so pytest-socket's block (loopback only) covered them."""
+    assert [done.args[1:3] for done in edited_report.runs] == [
+        ["fetch", "--reconstruct"], ["fetch", "--refresh"], ["build", "--no-pdf"]]
+    assert reviewer_digests(edited_report.built.root) == edited_report.reviewer_files

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import date
 from pathlib import Path
@@ -105,6 +106,23 @@ def test_smog_flagged_below_thirty_sentences():
     long_text = " ".join(f"Sentence number {i} is here." for i in range(30))
     long = readability_by_section({"s": long_text}).iloc[0]
     assert long["sentences"] >= 30 and long["smog_meaningful"] and long["note"] == ""
+
+
+def test_scores_are_kept_by_the_texts_digest_and_a_bad_entry_is_scored_again(tmp_path, monkeypatch):
+    from evidence_review.appraisal.quality import readability
+
+    monkeypatch.setattr(readability, "_metrics_dir", lambda: tmp_path)
+    first = readability_by_section({"a": EASY, "b": HARD})
+    kept = sorted(tmp_path.glob("*.json"))
+    assert len(kept) == 3  # a, b and the whole article
+    # a kept entry is what a later process reads instead of scoring: change one, it shows
+    entry = next(p for p in kept if json.loads(p.read_text())["words"] == first.loc[0, "words"])
+    entry.write_text(json.dumps({**json.loads(entry.read_text()), "fk_grade": 99.0}))
+    assert readability_by_section({"a": EASY}).loc[0, "fk_grade"] == 99.0
+    entry.write_text("{not json")  # a broken entry is scored again and rewritten
+    again = readability_by_section({"a": EASY, "b": HARD})
+    pd.testing.assert_frame_equal(again, first)
+    assert json.loads(entry.read_text())["fk_grade"] == first.loc[0, "fk_grade"]
 
 
 # --- JAMA ----------------------------------------------------------------------------------------

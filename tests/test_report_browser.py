@@ -3,6 +3,11 @@
 Playwright drives the system Chromium (Debian's /usr/bin/chromium, installed by .ci/run); its own
 browser download is never used. Every request that is not file:// is aborted and recorded, so a
 report that tries to load a font, script or image from the web fails here even offline.
+
+The report opened is the default review's after a reviewer's edit (tests/conftest.py
+`edited_report`: one verdict flipped, fetched again, built with --no-pdf): the HTML is the product
+here, and the session's PDF build holds hostile Crossref values (test_injection.py) whose layout is
+not what these checks are about.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def opened(browser, built_report):  # noqa: F811
+def opened(browser, edited_report):
     """The report loaded with the network blocked: (page, blocked requests, console errors)."""
     context = browser.new_context(offline=True)
     blocked: list[str] = []
@@ -55,7 +60,7 @@ def opened(browser, built_report):  # noqa: F811
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(built_report.html.resolve().as_uri(), wait_until="load")
+    page.goto(edited_report.built.html.resolve().as_uri(), wait_until="load")
     yield page, blocked, errors
     context.close()
 
@@ -103,7 +108,7 @@ AXE = Path(__file__).resolve().parent / "browser" / "node_modules" / "axe-core" 
 
 
 @pytest.fixture(scope="module")
-def at_width(browser, built_report):  # noqa: F811
+def at_width(browser, edited_report):
     """Open the report at a given viewport width (network blocked); pages are closed at the end."""
     contexts = []
 
@@ -113,7 +118,7 @@ def at_width(browser, built_report):  # noqa: F811
                       else route.abort())
         contexts.append(context)
         page = context.new_page()
-        page.goto(built_report.html.resolve().as_uri(), wait_until="load")
+        page.goto(edited_report.built.html.resolve().as_uri(), wait_until="load")
         return page
 
     yield open_at

@@ -105,6 +105,27 @@ def test_chart_svgs_are_labelled_images_in_an_accessible_palette():
     assert widths[1] <= charts.NARROW_PT + 0.5 and widths[0] <= charts.WIDE_PT + 0.5
 
 
+def test_a_chart_is_drawn_once_per_process_for_the_same_counts(monkeypatch):
+    drawn = []
+    real = charts._draw
+    monkeypatch.setattr(charts, "_draw", lambda *a: drawn.append(a[4]) or real(*a))
+    monkeypatch.setattr(charts, "_FITTED", {})
+    counts = pd.DataFrame({"supported": [2, 1], "unsupported": [0, 3]}, index=["Study A", "Study B"])
+    first = charts.stacked_bars(counts, charts.VERDICT_COLOURS, "Verdicts", "claims")
+    assert len(drawn) >= 2  # wide and narrow, each fitted to its width
+    n = len(drawn)
+    assert charts.stacked_bars(counts.copy(), charts.VERDICT_COLOURS, "Verdicts", "claims") == first
+    assert len(drawn) == n
+    changed = counts.copy()
+    changed.iloc[0, 0] = 3
+    assert charts.stacked_bars(changed, charts.VERDICT_COLOURS, "Verdicts", "claims") != first
+    assert len(drawn) > n
+    n = len(drawn)
+    other = charts.stacked_bars(counts, {**charts.VERDICT_COLOURS, "supported": "#000000"}, "Verdicts",
+                                "claims")
+    assert other != first and len(drawn) > n
+
+
 def test_legend_reads_in_the_order_the_segments_run():
     handles = list("abcde")
     order = charts._legend_order(handles, 3)  # matplotlib fills columns first

