@@ -113,8 +113,9 @@ def scratch_project(n: int) -> tuple[Path, Path]:
     return root, article
 
 
-def run_size(n: int, base_url: str) -> dict:
-    """One run of init (cold cache), fetch (warm: all kept), audit, at ``n`` references."""
+def run_size(n: int, base_url: str, keep: bool = False) -> dict:
+    """One run of init (cold cache), fetch (warm: all kept), audit, at ``n`` references; with
+    ``keep`` the scratch project is left in place (its path printed) for profiling."""
     root, article = scratch_project(n)
     try:
         # Crossref only: the Europe PMC step that follows it in fetch has its own benchmark
@@ -136,7 +137,10 @@ def run_size(n: int, base_url: str) -> dict:
         return {"init": init, "fetch (cold)": cold, "fetch (warm, all kept)": warm,
                 "audit": audit}
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        if keep:
+            print(f"kept the scratch project of N={n}: {root}", flush=True)
+        else:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def median_run(runs: list[dict]) -> dict:
@@ -160,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sizes", default=",".join(map(str, SIZES)))
     p.add_argument("--runs", type=int, default=3, help="runs per size (medians reported)")
     p.add_argument("--json", type=Path)
+    p.add_argument("--keep", action="store_true",
+                   help="keep each scratch project (e.g. to profile a command in it) and print its path")
     args = p.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
@@ -171,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{results['startup_cpu_s']:.2f} s [{load()}]", flush=True)
     with standin_process(max(sizes), lifetime=3600) as base_url:
         for n in sizes:
-            runs = [run_size(n, base_url) for _ in range(args.runs)]
+            runs = [run_size(n, base_url, args.keep) for _ in range(args.runs)]
             med = median_run(runs)
             results["sizes"][n] = {"median": med, "runs": runs}
             for cmd, m in med.items():

@@ -47,9 +47,75 @@ def _float(value: float) -> str:
     return _FLOAT_REPR(value)
 
 
+def _scalar(value: Any) -> str | None:
+    """The text of a value of an exact scalar type (the common case), None for anything else."""
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if kind is int:
+        return _INT_REPR(value)
+    if kind is float:
+        return _float(value)
+    return None
+
+
 def _encode(value: Any, out: list[str], newline: str, sort_keys: bool, depth: int) -> None:
+    # Containers write their scalar members inline (one string per member, no call per value):
+    # most of a snapshot or an audit is short strings and None inside small dicts.
     if depth > 500:  # json.dumps would say "circular reference" or recurse: let it
         raise _Fallback
+    kind = type(value)
+    if kind is dict:
+        if not value:
+            out.append("{}")
+            return
+        inner = newline + "  "
+        items = sorted(value.items()) if sort_keys else value.items()
+        sep = "{" + inner
+        after = "," + inner
+        append = out.append
+        for key, item in items:
+            if type(key) is not str:
+                if not isinstance(key, str):
+                    raise _Fallback
+            text = _scalar(item)
+            if text is not None:
+                append(sep + encode_basestring(key) + ": " + text)
+            else:
+                append(sep + encode_basestring(key) + ": ")
+                _encode(item, out, inner, sort_keys, depth + 1)
+            sep = after
+        append(newline + "}")
+    elif kind is list or kind is tuple:
+        if not value:
+            out.append("[]")
+            return
+        inner = newline + "  "
+        sep = "[" + inner
+        after = "," + inner
+        append = out.append
+        for item in value:
+            text = _scalar(item)
+            if text is not None:
+                append(sep + text)
+            else:
+                append(sep)
+                _encode(item, out, inner, sort_keys, depth + 1)
+            sep = after
+        append(newline + "]")
+    else:
+        _encode_other(value, out, newline, sort_keys, depth)
+
+
+def _encode_other(value: Any, out: list[str], newline: str, sort_keys: bool, depth: int) -> None:
+    """Subclasses of the JSON types (a str or int subclass, an OrderedDict...), as json.dumps
+    treats them; anything else goes to json.dumps."""
     if isinstance(value, str):
         out.append(encode_basestring(value))
     elif value is None:

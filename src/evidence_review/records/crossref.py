@@ -53,10 +53,10 @@ from tenacity import (
 from tqdm import tqdm
 
 from evidence_review import __version__
-from evidence_review.core.atomic import write_text
 from evidence_review.core.errors import CrossrefError, InputError, Problem
 from evidence_review.core.safety import base_url_problem, mailto_problem, strip_credentials
 from evidence_review.core.schemas import work_problem
+from evidence_review.records.cache import EntryFolder
 from evidence_review.records.doi import is_valid, normalise
 from evidence_review.records.snapshot import safe_name
 
@@ -287,6 +287,7 @@ class CrossrefClient:
         self.timeout = timeout
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self.cache_root = self.cache_dir / _server_key(self.server) if self.cache_dir else None
+        self._entries = EntryFolder(self.cache_root) if self.cache_root else None
         self.max_attempts = max(1, max_attempts)
         self.time_budget = time_budget
         self.error_budget = error_budget
@@ -329,7 +330,9 @@ class CrossrefClient:
                 f"concurrency={self.concurrency}, rate={self._limiter.rate:g}/s)")
 
     # ---- public API ---------------------------------------------------------------------------
-    def get_works(self, dois: Iterable[str], refresh: bool = False) -> dict[str, WorkOutcome]:
+    def get_works(self, dois: Iterable[str], refresh: bool = False,
+                  on_settled: Callable[[dict[str, WorkOutcome]], None] | None = None,
+                  ) -> dict[str, WorkOutcome]:
         """Resolve many DOIs: cache first, then batches, then one request per DOI left over.
 
         Parameters
@@ -338,6 +341,11 @@ class CrossrefClient:
             DOIs in any printed form; they are normalised (and de-duplicated) first.
         refresh : bool
             Ask Crossref again even for DOIs in the cache.
+        on_settled : callable, optional
+            Called in the calling thread with each group of outcomes as it settles (those from
+            the cache, then each batch's, then each single DOI's), while the requests still
+            under way go on: the caller's own work on one batch overlaps the wait for the next.
+            It must not call this client. The pacing is the same with or without it.
 
         Returns
         -------
@@ -353,10 +361,12 @@ class CrossrefClient:
                 todo.append(doi)
             else:
                 outcomes[doi] = known
+        if on_settled is not None and outcomes:
+            on_settled(dict(outcomes))
         self._start_run()
         with self._progress_bar(len(wanted)) as bar:
             bar.update(len(outcomes))
-            outcomes.update(self._resolve(todo, bar))
+            outcomes.update(self._resolve(todo, bar, on_settled))
         if self._run["stopped"]:
             stopped = sum(o.reason == STOPPED_EARLY for o in outcomes.values())
             log.warning("Crossref: %s; %d of %d DOIs were not asked.", STOPPED_EARLY, stopped,
@@ -401,7 +411,9 @@ class CrossrefClient:
             self.cached_dois.add(doi)
         return cached
 
-    def _resolve(self, todo: list[str], bar: tqdm) -> dict[str, WorkOutcome]:
+    def _resolve(self, todo: list[str], bar: tqdm,
+                 on_settled: Callable[[dict[str, WorkOutcome]], None] | None = None,
+                 ) -> dict[str, WorkOutcome]:
         """Batches for DOIs that fit the filter syntax, then one request per DOI still missing."""
         outcomes: dict[str, WorkOutcome] = {}
         batchable = [d for d in todo if is_valid(d)]
@@ -415,10 +427,14 @@ class CrossrefClient:
                 outcomes.update(found)
                 singles.extend(missing)
                 bar.update(len(found))
+                if on_settled is not None and found:
+                    on_settled(found)
             for future in as_completed([pool.submit(self._resolve_one, d) for d in singles]):
                 outcome = future.result()
                 outcomes[outcome.doi] = outcome
                 bar.update(1)
+                if on_settled is not None:
+                    on_settled({outcome.doi: outcome})
         return outcomes
 
     def _resolve_batch(self, batch: list[str]) -> tuple[dict[str, WorkOutcome], list[str]]:
@@ -613,11 +629,11 @@ class CrossrefClient:
         if path is None:
             return None
         try:
-            if path.exists():
+            if self._entries.may_hold(path.name) and path.exists():
                 envelope = _check_work(json.loads(path.read_text("utf-8")), doi)
                 return WorkOutcome(doi, "ok", envelope["message"], None, from_cache=True)
             miss = self._cache_path(doi, ".404.json")
-            if miss is not None and miss.exists():
+            if miss is not None and self._entries.may_hold(miss.name) and miss.exists():
                 entry = json.loads(miss.read_text("utf-8"))
                 if not isinstance(entry.get("reason"), str) or \
                         not isinstance(entry.get("agency"), str | None):
@@ -636,14 +652,17 @@ class CrossrefClient:
     def _cache_put(self, doi: str, envelope: dict) -> None:
         path = self._cache_path(doi)
         if path is not None:
-            _write_atomic(path, envelope)
-            self._cache_path(doi, ".404.json").unlink(missing_ok=True)
+            _write_atomic(self._entries, path, envelope)
+            try:
+                self._entries.remove(f"{safe_name(doi)}.404.json")
+            except OSError:
+                pass
 
     def _cache_put_not_found(self, outcome: WorkOutcome) -> None:
         path = self._cache_path(outcome.doi, ".404.json")
         if path is not None:
-            _write_atomic(path, {"doi": outcome.doi, "agency": outcome.agency,
-                                 "reason": outcome.reason})
+            _write_atomic(self._entries, path, {"doi": outcome.doi, "agency": outcome.agency,
+                                                "reason": outcome.reason})
 
     # ---- progress -----------------------------------------------------------------------------
     def _progress_bar(self, total: int) -> tqdm:
@@ -784,11 +803,10 @@ def _chain(exc: BaseException | None) -> Iterator[BaseException]:
         exc = exc.__cause__ or exc.__context__
 
 
-def _write_atomic(path: Path, obj: Any) -> None:
+def _write_atomic(entries: EntryFolder, path: Path, obj: Any) -> None:
     """Cache one answer; a cache that cannot be written is only a warning (the answer is used)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_text(path, json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=2) + "\n")
+        entries.write(path.name, obj)
     except (OSError, InputError) as exc:
         log.warning("Could not cache the answer in %s (%s)", path, exc)
 

@@ -31,7 +31,7 @@ from evidence_review.records.europepmc import EuropePMCClient, record_facts
 from evidence_review.records.europepmc import client_string as europepmc_client_string
 from evidence_review.records.reconstruct import load_facts
 from evidence_review.records.resolve import records, resolve_references
-from evidence_review.records.snapshot import Snapshot, write_snapshot
+from evidence_review.records.snapshot import Snapshot, StagedWorks, previous_snapshot, write_snapshot
 from evidence_review.records.sourcetext import (
     SourceText,
     SourceTexts,
@@ -84,10 +84,37 @@ def fetch(review: Review, *, refresh: bool = False, base_url: str | None = None,
                                       cache_dir=review.root / ".cache" / "crossref")
     server = getattr(client, "server", None) or strip_credentials(client.base_url)
     previous, kept = _reuse(review, cited, refresh, server)
+    on_disk = previous if previous is not None else previous_snapshot(review.snapshot_dir)
     todo = [r for r in cited if r.number not in kept]
     _say(progress, f"Resolving {len(todo)} of {len(cited)} reference(s) through Crossref"
                    + (f" ({len(kept)} kept from the snapshot; --refresh asks again)" if kept else ""))
-    resolutions = resolve_references(todo, client, refresh=refresh) if todo else {}
+    # each accepted record's file is written into the snapshot's staging folder as soon as its
+    # reference is resolved, while later batches are still being fetched
+    staged = StagedWorks(review.snapshot_dir, on_disk)
+    try:
+        resolutions = resolve_references(
+            todo, client, refresh=refresh,
+            on_resolved=lambda r: staged.put(r.doi, r.message) if r.doi and r.message else None,
+        ) if todo else {}
+        snapshot = _write(review, client, server, resolutions, kept, on_disk, staged, progress)
+    finally:
+        staged.discard()
+    _say(progress, f"Wrote {review.rel(review.snapshot_dir)}/ ({len(snapshot.works())} records)")
+    if europepmc:
+        epmc = europepmc_client or EuropePMCClient(
+            base_url=europepmc_url, email=mailto, cache_dir=review.root / ".cache" / "europepmc")
+        try:
+            fetch_europepmc(review, snapshot, epmc, refresh=refresh, progress=progress)
+        finally:
+            if europepmc_client is None:
+                epmc.close()
+    return snapshot
+
+
+def _write(review: Review, client, server: str, resolutions: dict, kept: dict,
+           previous: Snapshot | None, staged: StagedWorks,
+           progress: Callable[[str], None] | None) -> Snapshot:
+    """The Crossref snapshot of a fetch: what was resolved now plus what was kept."""
     works = records(resolutions)
     references = {n: r.to_dict() for n, r in resolutions.items()}
     for number, entry in kept.items():
@@ -100,24 +127,14 @@ def fetch(review: Review, *, refresh: bool = False, base_url: str | None = None,
                        + (f": {entry['doi']}" if entry.get("doi") else "")
                        + (f" ({entry['reason']})" if entry.get("reason") and entry["status"]
                           not in ("matched",) else ""))
-    snapshot = write_snapshot(
+    return write_snapshot(
         review.snapshot_dir, works, references, provenance="crossref-api",
         retrieved=dt.datetime.now(dt.UTC).date().isoformat(), base_url=server,
         client=_client_label(), mailto_used=bool(client.mailto), review=review.name,
         note="Live Crossref answers; volatile fields (indexed, deposited, counts, score) dropped.",
-        previous=previous,
+        previous=previous, staged=staged,
         from_cache=sorted(set(getattr(client, "cached_dois", ())) & set(works)
                           - {e["doi"] for e in kept.values() if e.get("doi")}))
-    _say(progress, f"Wrote {review.rel(review.snapshot_dir)}/ ({len(snapshot.works())} records)")
-    if europepmc:
-        epmc = europepmc_client or EuropePMCClient(
-            base_url=europepmc_url, email=mailto, cache_dir=review.root / ".cache" / "europepmc")
-        try:
-            fetch_europepmc(review, snapshot, epmc, refresh=refresh, progress=progress)
-        finally:
-            if europepmc_client is None:
-                epmc.close()
-    return snapshot
 
 
 def fetch_europepmc(review: Review, snapshot: Snapshot, client: EuropePMCClient, *,

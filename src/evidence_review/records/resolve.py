@@ -18,7 +18,9 @@ The network is only reached through the client object passed in.
 
 from __future__ import annotations
 
+import inspect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
@@ -207,8 +209,9 @@ def _by_query(cited: CitedReference, client: WorksClient,
 
 
 def resolve_references(cited_refs: list[CitedReference], client: WorksClient,
-                       threshold: float = MATCH_THRESHOLD,
-                       refresh: bool = False) -> dict[str, Resolution]:
+                       threshold: float = MATCH_THRESHOLD, refresh: bool = False,
+                       on_resolved: Callable[[Resolution], None] | None = None,
+                       ) -> dict[str, Resolution]:
     """Resolve every reference to at most one Crossref record.
 
     Parameters
@@ -221,24 +224,72 @@ def resolve_references(cited_refs: list[CitedReference], client: WorksClient,
         The :func:`match_score` a record must reach to be accepted.
     refresh : bool
         Ask the server again for every DOI, bypassing (and rewriting) the client's cache.
+    on_resolved : callable, optional
+        Called once with each Resolution as soon as it is made. With a client whose
+        ``get_works`` takes ``on_settled`` (:class:`~evidence_review.records.crossref.CrossrefClient`),
+        a reference whose printed DOI leads to its record is resolved while the other batches
+        are still being fetched, so the caller's work on it (``fetch`` writes the work's file)
+        overlaps the network wait; the rest are resolved after, as before.
 
     Returns
     -------
     dict
-        Reference number -> :class:`Resolution`; ``Resolution.message`` holds the accepted record
-        (volatile fields removed) for the snapshot. See :func:`records`.
+        Reference number -> :class:`Resolution` (in the order of ``cited_refs``);
+        ``Resolution.message`` holds the accepted record (volatile fields removed) for the
+        snapshot. See :func:`records`.
     """
     printed = {r.number: normalise(r.doi_printed) for r in cited_refs if r.doi_printed}
     valid = sorted({d for d in printed.values() if is_valid(d)})
-    outcomes = _get_works(client, valid, refresh) if valid else {}
     global _memo
     _memo = {}
+    early: dict[str, Resolution] = {}
     try:
-        return {r.number: _resolve_safely(r, printed.get(r.number), outcomes, client, threshold,
-                                         refresh)
-                for r in cited_refs}
+        if valid and on_resolved is not None and _streams(client):
+            waiting: dict[str, list[CitedReference]] = {}
+            for r in cited_refs:
+                if is_valid(printed.get(r.number, "")):
+                    waiting.setdefault(printed[r.number], []).append(r)
+
+            def settled(batch: dict[str, Any]) -> None:
+                for doi, outcome in batch.items():
+                    for ref in waiting.pop(doi, ()):
+                        if _settles_alone(ref, outcome, threshold):
+                            early[ref.number] = _resolve_safely(ref, doi, batch, client,
+                                                                threshold, refresh)
+                            on_resolved(early[ref.number])
+
+            outcomes = client.get_works(valid, refresh=True, on_settled=settled) if refresh \
+                else client.get_works(valid, on_settled=settled)
+        else:
+            outcomes = _get_works(client, valid, refresh) if valid else {}
+        resolved = {}
+        for r in cited_refs:
+            resolution = early.get(r.number)
+            if resolution is None:
+                resolution = _resolve_safely(r, printed.get(r.number), outcomes, client, threshold,
+                                             refresh)
+                if on_resolved is not None:
+                    on_resolved(resolution)
+            resolved[r.number] = resolution
+        return resolved
     finally:
         _memo = None
+
+
+def _streams(client: WorksClient) -> bool:
+    """Whether the client's get_works reports outcomes as they settle (``on_settled``)."""
+    try:
+        return "on_settled" in inspect.signature(client.get_works).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _settles_alone(cited: CitedReference, outcome: Any, threshold: float) -> bool:
+    """Whether the printed DOI's record settles the reference with no further request (so it can
+    be resolved while other batches are under way, without calling the client)."""
+    if getattr(outcome, "status", None) != "ok":
+        return False
+    return cited.doi_only or accepts(cited, outcome.message, threshold)
 
 
 def _get_works(client: WorksClient, dois: list[str], refresh: bool) -> dict[str, Any]:
