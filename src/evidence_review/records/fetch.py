@@ -19,6 +19,7 @@ import sys
 from argparse import Namespace
 from collections.abc import Callable
 from importlib.metadata import version
+from typing import TYPE_CHECKING
 
 from evidence_review import __version__
 from evidence_review.core.errors import SnapshotError
@@ -27,8 +28,6 @@ from evidence_review.core.safety import strip_credentials
 from evidence_review.core.vocab import SETTLED as GOOD
 from evidence_review.intake import reviewfiles as review_mod
 from evidence_review.records.crossref import CrossrefClient
-from evidence_review.records.europepmc import EuropePMCClient, record_facts
-from evidence_review.records.europepmc import client_string as europepmc_client_string
 from evidence_review.records.reconstruct import load_facts
 from evidence_review.records.resolve import records, resolve_references
 from evidence_review.records.snapshot import Snapshot, StagedWorks, previous_snapshot, write_snapshot
@@ -42,6 +41,9 @@ from evidence_review.records.sourcetext import (
     write_source_texts,
 )
 from evidence_review.records.standin import CrossrefStandIn
+
+if TYPE_CHECKING:
+    from evidence_review.records.europepmc import EuropePMCClient
 
 
 def _client_label() -> str:
@@ -61,7 +63,7 @@ def _reuse(review: Review, cited, refresh: bool, server: str | None = None):
     """
     if refresh or not (review.snapshot_dir / "manifest.json").is_file():
         return None, {}
-    snapshot = Snapshot.load(review.snapshot_dir)
+    snapshot = Snapshot.load(review.snapshot_dir, lazy=True)  # works kept are carried, not read
     if server is not None and (snapshot.provenance != "crossref-api"
                                or snapshot.manifest.get("base_url") != server):
         return None, {}
@@ -99,8 +101,10 @@ def fetch(review: Review, *, refresh: bool = False, base_url: str | None = None,
         snapshot = _write(review, client, server, resolutions, kept, on_disk, staged, progress)
     finally:
         staged.discard()
-    _say(progress, f"Wrote {review.rel(review.snapshot_dir)}/ ({len(snapshot.works())} records)")
+    _say(progress, f"Wrote {review.rel(review.snapshot_dir)}/ ({len(snapshot.manifest['works'])} records)")
     if europepmc:
+        from evidence_review.records.europepmc import EuropePMCClient  # its HTTP stack: only when asked
+
         epmc = europepmc_client or EuropePMCClient(
             base_url=europepmc_url, email=mailto, cache_dir=review.root / ".cache" / "europepmc")
         try:
@@ -119,8 +123,9 @@ def _write(review: Review, client, server: str, resolutions: dict, kept: dict,
     references = {n: r.to_dict() for n, r in resolutions.items()}
     for number, entry in kept.items():
         references[number] = entry
-        if entry.get("doi"):
-            works[entry["doi"]] = previous.work(entry["doi"])
+    # a kept record stays as stored (carried over unread), even if another reference resolved to it
+    carried = {entry["doi"] for entry in kept.values() if entry.get("doi")}
+    works = {doi: message for doi, message in works.items() if doi not in carried}
     for number in sorted(references, key=lambda n: (len(n), n)):
         entry = references[number]
         _say(progress, f"  [{number}] {entry['status']}"
@@ -132,8 +137,8 @@ def _write(review: Review, client, server: str, resolutions: dict, kept: dict,
         retrieved=dt.datetime.now(dt.UTC).date().isoformat(), base_url=server,
         client=_client_label(), mailto_used=bool(client.mailto), review=review.name,
         note="Live Crossref answers; volatile fields (indexed, deposited, counts, score) dropped.",
-        previous=previous, staged=staged,
-        from_cache=sorted(set(getattr(client, "cached_dois", ())) & set(works)
+        previous=previous, staged=staged, carried=carried,
+        from_cache=sorted(set(getattr(client, "cached_dois", ())) & (set(works) | carried)
                           - {e["doi"] for e in kept.values() if e.get("doi")}))
 
 
@@ -145,6 +150,9 @@ def fetch_europepmc(review: Review, snapshot: Snapshot, client: EuropePMCClient,
     Returns the source texts written, or None when Europe PMC could not be reached at all (then
     nothing is written and the previous source texts, if any, stay as they were).
     """
+    from evidence_review.records.europepmc import client_string as europepmc_client_string
+    from evidence_review.records.europepmc import record_facts
+
     refs_by_doi: dict[str, list[str]] = {}
     for number, entry in snapshot.references.items():
         if entry.get("status") in ("matched", "repaired") and entry.get("doi"):

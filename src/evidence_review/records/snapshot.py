@@ -27,7 +27,7 @@ import logging
 import os
 import re
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,32 +112,49 @@ class Snapshot:
     directory: Path
     manifest: dict
     _works: dict[str, dict] = field(repr=False)
+    # works whose file was read and matched its sha256 but is parsed and checked when first asked
+    # for (:meth:`load` with ``lazy``): normalised DOI -> (manifest key, manifest entry, bytes)
+    _pending: dict[str, tuple[str, dict, bytes]] = field(default_factory=dict, repr=False)
+    _as_stored: bool = field(default=False, repr=False)  # manifest == manifest.json's content
 
     @classmethod
-    def load(cls, directory: str | os.PathLike) -> Snapshot:
+    def load(cls, directory: str | os.PathLike, *, lazy: bool = False) -> Snapshot:
         """Read a snapshot and check every work file against the manifest.
+
+        With ``lazy``, every file is still read and checked against its sha256 now, but each is
+        parsed and checked for shape only when :meth:`work` or :meth:`works` first asks for it
+        (a ``fetch`` that keeps its works writes them back without reading them).
 
         Raises
         ------
         SnapshotError
             Naming the file, when the manifest or a work file is missing, not JSON, not a work
-            envelope for its DOI, or does not match the sha256 recorded in the manifest.
+            envelope for its DOI, or does not match the sha256 recorded in the manifest (with
+            ``lazy``, the last three when the work is first asked for).
         """
         directory = Path(directory)
         manifest = _read_manifest(directory)
+        as_stored = True
         if isinstance(manifest.get("base_url"), str):  # an older manifest may still hold a password
+            as_stored = strip_credentials(manifest["base_url"]) == manifest["base_url"]
             manifest["base_url"] = strip_credentials(manifest["base_url"])
-        works = {}
+        works: dict[str, dict] = {}
+        pending: dict[str, tuple[str, dict, bytes]] = {}
         base = os.fspath(directory)
         collecting = gc.isenabled()
         gc.disable()  # 10,000 small records make no cycles: no collection passes over them
         try:
             for doi, entry in manifest["works"].items():
-                works[normalise(doi)] = _read_work(directory, doi, entry, base)
+                data = _verified_bytes(directory, doi, entry, base)
+                if lazy:
+                    pending[normalise(doi)] = (doi, entry, data)
+                else:
+                    works[normalise(doi)] = _parse_work(directory, doi, entry, data)
         finally:
             if collecting:
                 gc.enable()
-        return cls(directory=directory, manifest=manifest, _works=works)
+        return cls(directory=directory, manifest=manifest, _works=works, _pending=pending,
+                   _as_stored=as_stored)
 
     @classmethod
     def unresolved(cls, directory: str | os.PathLike) -> Snapshot:
@@ -177,11 +194,33 @@ class Snapshot:
 
     def work(self, doi: str) -> dict | None:
         """The work message of a DOI (any printed form), or None."""
-        return self._works.get(normalise(doi))
+        key = normalise(doi)
+        if key in self._pending:
+            self._parse(key)
+        return self._works.get(key)
 
     def works(self) -> dict[str, dict]:
         """Every work message, keyed by normalised DOI."""
+        for key in list(self._pending):
+            self._parse(key)
         return dict(self._works)
+
+    def holds(self, doi: str) -> bool:
+        """Whether the snapshot has a work for this DOI (without reading it)."""
+        key = normalise(doi)
+        return key in self._works or key in self._pending
+
+    def _parse(self, key: str) -> None:
+        doi, entry, data = self._pending[key]
+        self._works[key] = _parse_work(self.directory, doi, entry, data)
+        del self._pending[key]
+
+    def _stored(self, key: str) -> bytes:
+        """The bytes of a work's file as verified when loaded (read again, and checked, if parsed)."""
+        if key in self._pending:
+            return self._pending[key][2]
+        entry = self.manifest["works"][key]
+        return _verified_bytes(self.directory, key, entry, os.fspath(self.directory))
 
 
 def merge(previous: Snapshot | None, works: Mapping[str, dict],
@@ -222,7 +261,8 @@ def write_snapshot(directory: str | os.PathLike, works: Mapping[str, dict],
                    mailto_used: bool = False, keep_previous: bool = True,
                    previous: Snapshot | None = None,
                    from_cache: list[str] | None = None,
-                   staged: StagedWorks | None = None) -> Snapshot:
+                   staged: StagedWorks | None = None,
+                   carried: Iterable[str] = ()) -> Snapshot:
     """Write a snapshot atomically: all of it, or (if interrupted) none of it.
 
     Parameters
@@ -256,6 +296,10 @@ def write_snapshot(directory: str | os.PathLike, works: Mapping[str, dict],
         folder this write completes; a staged file is used for the work it was written for when
         that work is still the same object, else it is rewritten or removed.
 
+    carried : iterable of str, optional
+        DOIs whose work is ``previous``'s, carried over as stored (hard-linked, not read again);
+        a DOI also in ``works`` takes the work given there.
+
     When every work is the one already on disk (same DOIs, same messages, the same files and no
     other in ``works/``), only ``manifest.json`` is replaced (written beside it, then renamed
     over it: still all-or-nothing), and not at all when its bytes would not change.
@@ -273,6 +317,10 @@ def write_snapshot(directory: str | os.PathLike, works: Mapping[str, dict],
     unchanged = previous
     previous = previous if keep_previous else None
     works, references, kept = merge(previous, works, references)
+    carried = {normalise(d) for d in carried} - set(works)
+    if carried and (unchanged is None or not all(unchanged.holds(d) for d in carried)):
+        raise SnapshotError(f"{directory}: works carried over from a previous snapshot that does "
+                            "not hold them")
     _check_works(works, _checked(works, unchanged, staged))
     _check_references(references)
     if kept:
@@ -285,12 +333,12 @@ def write_snapshot(directory: str | os.PathLike, works: Mapping[str, dict],
     if from_cache is not None:
         manifest["from_cache"] = sorted({normalise(d) for d in from_cache})
     try:
-        if _same_works(directory, works, unchanged) and not (staged and staged.entries):
+        if _same_works(directory, works, unchanged, carried) and not (staged and staged.entries):
             if staged is not None:
                 staged.discard()
             _clear_dead_writers(directory)
-            _replace_manifest(directory, works, manifest, unchanged)
-            return Snapshot(directory=directory, manifest=manifest, _works=works)
+            _replace_manifest(directory, set(works) | carried, manifest, unchanged)
+            return _written(directory, manifest, works, unchanged, carried)
         if staged is not None and staged.failed is not None:
             raise staged.failed
         staging = staged.staging if staged is not None and staged.staging is not None \
@@ -298,7 +346,7 @@ def write_snapshot(directory: str | os.PathLike, works: Mapping[str, dict],
         if staged is not None:
             staged.staging = None  # from here on this write owns (and removes) the folder
         try:
-            _build(staging, works, manifest, unchanged, staged)
+            _build(staging, works, manifest, unchanged, staged, carried)
             _carry_over_extras(directory, staging)
             _swap_in(staging, directory)
         finally:
@@ -307,7 +355,21 @@ def write_snapshot(directory: str | os.PathLike, works: Mapping[str, dict],
         where = exc.filename or directory
         raise InputError(Problem(file=str(where), message=f"cannot write the snapshot: "
                                  f"{exc.strerror or exc} (the previous snapshot is unchanged)")) from None
-    return Snapshot(directory=directory, manifest=manifest, _works=works)
+    return _written(directory, manifest, works, unchanged, carried)
+
+
+def _written(directory: Path, manifest: dict, works: dict[str, dict], previous: Snapshot | None,
+             carried: set[str]) -> Snapshot:
+    """The snapshot as written: the works given, and those carried over as ``previous`` holds them
+    (still unread if it had not read them)."""
+    works = dict(works)
+    pending = {}
+    for doi in carried:
+        if doi in previous._pending:
+            pending[doi] = previous._pending[doi]
+        else:
+            works[doi] = previous._works[doi]
+    return Snapshot(directory=directory, manifest=manifest, _works=works, _pending=pending)
 
 
 def write_tree(directory: str | os.PathLike, files: Mapping[str, bytes], manifest: dict) -> dict:
@@ -384,7 +446,8 @@ def dumps(obj: Any) -> bytes:
 
 # ---- writing ------------------------------------------------------------------------------------
 def _build(staging: Path, works: dict[str, dict], manifest: dict,
-           previous: Snapshot | None = None, staged: StagedWorks | None = None) -> None:
+           previous: Snapshot | None = None, staged: StagedWorks | None = None,
+           carried: set[str] = frozenset()) -> None:
     """Write every work file, then the manifest (temp file + os.replace), into ``staging``.
 
     A work whose message equals the one in ``previous`` (verified against its sha256 when loaded)
@@ -397,10 +460,16 @@ def _build(staging: Path, works: dict[str, dict], manifest: dict,
     owners: dict[str, str] = {}
     written: list[Path] = []
     ahead = staged.entries if staged is not None else {}
-    for doi in sorted(works):
+    for doi in sorted(set(works) | carried):
         rel = f"{WORKS_DIR}/{safe_name(doi)}.json"
         if owners.setdefault(rel, doi) != doi:
             raise SnapshotError(f"{doi} and {owners[rel]} would share the file {rel}")
+        if doi in carried:
+            entry, fresh = _carry(staging, doi, previous, rel)
+            manifest["works"][doi] = entry
+            if fresh:
+                written.append(staging / rel)
+            continue
         early = ahead.get(doi)
         if early is not None and early[0] is works[doi]:
             manifest["works"][doi] = early[1]
@@ -433,6 +502,17 @@ def _stage(staging: Path, doi: str, message: dict, previous: Snapshot | None,
             and _link(previous.directory / rel, staging / rel)):
         return {"file": rel, "sha256": old["sha256"]}, False
     data = _dumps(work_envelope(message))
+    _write_work(staging / rel, data)
+    return {"file": rel, "sha256": hashlib.sha256(data).hexdigest()}, True
+
+
+def _carry(staging: Path, doi: str, previous: Snapshot, rel: str) -> tuple[dict, bool]:
+    """A work carried over from ``previous`` as stored: its file hard-linked (or, where links
+    fail, its verified bytes written again), its manifest entry unchanged."""
+    old = previous.manifest["works"][doi]
+    if old.get("file") == rel and _link(previous.directory / rel, staging / rel):
+        return {"file": rel, "sha256": old["sha256"]}, False
+    data = previous._stored(doi)
     _write_work(staging / rel, data)
     return {"file": rel, "sha256": hashlib.sha256(data).hexdigest()}, True
 
@@ -495,16 +575,21 @@ def _checked(works: Mapping[str, Any], previous: Snapshot | None,
     return ids
 
 
-def _same_works(directory: Path, works: Mapping[str, dict], previous: Snapshot | None) -> bool:
-    """Whether the works to write are exactly the ones on disk: same DOIs and messages, each in its
-    own file, and ``works/`` holding nothing else (then only the manifest needs writing)."""
+def _same_works(directory: Path, works: Mapping[str, dict], previous: Snapshot | None,
+                carried: set[str] = frozenset()) -> bool:
+    """Whether the works to write are exactly the ones on disk: same DOIs and messages (or carried
+    over), each in its own file, and ``works/`` holding nothing else (then only the manifest needs
+    writing)."""
     if previous is None or Path(previous.directory) != directory:
         return False
     old = previous.manifest["works"]
-    if len(old) != len(works) or set(old) != set(works):
+    if len(old) != len(works) + len(carried) or set(old) != set(works) | carried:
         return False
+    for doi in old:
+        if old[doi].get("file") != f"{WORKS_DIR}/{safe_name(doi)}.json":
+            return False
     for doi, message in works.items():
-        if old[doi].get("file") != f"{WORKS_DIR}/{safe_name(doi)}.json" or previous.work(doi) != message:
+        if previous.work(doi) != message:
             return False
     try:
         names = os.listdir(directory / WORKS_DIR)
@@ -513,20 +598,17 @@ def _same_works(directory: Path, works: Mapping[str, dict], previous: Snapshot |
     return len(names) == len(old) and set(names) == {e["file"][len(WORKS_DIR) + 1:] for e in old.values()}
 
 
-def _replace_manifest(directory: Path, works: Mapping[str, dict], manifest: dict,
+def _replace_manifest(directory: Path, works: Iterable[str], manifest: dict,
                       previous: Snapshot) -> None:
     """The manifest of a snapshot whose work files stay as they are: written next to the old one
     and renamed over it (one atomic step), unless it would be byte for byte the same."""
     old = previous.manifest["works"]
     for doi in sorted(works):
         manifest["works"][doi] = {"file": old[doi]["file"], "sha256": old[doi]["sha256"]}
-    data = _dumps(manifest)
     path = directory / MANIFEST
-    try:
-        if _read_bytes(os.fspath(path)) == data:
-            return
-    except OSError:
-        pass
+    if previous._as_stored and previous.manifest == manifest:
+        return  # the manifest on disk says the same already
+    data = _dumps(manifest)
     tmp = directory / f".{MANIFEST}.tmp-{os.getpid()}"
     try:
         _write_durably(tmp, data)
@@ -744,9 +826,14 @@ def _read_manifest(directory: Path) -> dict:
 
 
 def _read_work(directory: Path, doi: str, entry: Mapping[str, Any], base: str | None = None) -> dict:
-    """One work file, checked: inside works/, its sha256, JSON, a work envelope for ``doi``, the
-    shape of a Crossref work. Read with plain ``os`` calls on a string path (10,000 of these are
-    most of what ``audit`` and a warm ``fetch`` spend on the snapshot)."""
+    """One work file, checked (see :func:`_verified_bytes` and :func:`_parse_work`)."""
+    return _parse_work(directory, doi, entry, _verified_bytes(directory, doi, entry, base))
+
+
+def _verified_bytes(directory: Path, doi: str, entry: Mapping[str, Any], base: str | None = None) -> bytes:
+    """The bytes of one work file: inside works/, present, matching its sha256. Read with plain
+    ``os`` calls on a string path (10,000 of these are much of what ``audit`` and a warm
+    ``fetch`` spend on the snapshot)."""
     rel = entry.get("file", "")
     rel = rel if isinstance(rel, str) else str(rel)
     if not rel.startswith(f"{WORKS_DIR}/") or ".." in rel.split("/"):  # Path(rel).parts, cheaper
@@ -760,6 +847,12 @@ def _read_work(directory: Path, doi: str, entry: Mapping[str, Any], base: str | 
         raise SnapshotError(f"{directory / rel}: contents do not match the sha256 in {MANIFEST} "
                             "(edited by hand or written by an interrupted fetch); restore it from "
                             "git or re-run `evidence-review fetch --refresh`")
+    return data
+
+
+def _parse_work(directory: Path, doi: str, entry: Mapping[str, Any], data: bytes) -> dict:
+    """The message of a work file's bytes: JSON, a work envelope for ``doi``, a Crossref work."""
+    rel = entry.get("file", "")
     try:
         body = json.loads(data)
     except ValueError as exc:
