@@ -10,6 +10,7 @@ online-first year for the issue year, missing access date). A value the record d
 
 from __future__ import annotations
 
+import gc
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -108,11 +109,14 @@ def _author_issues(printed: str, name: dict) -> list[str]:
         else:
             issues.append(f"the family name is spelled '{rec_family}' in the record")
     rec_initials = initials(name.get("given"))
-    if rec_initials and initial_letters(given) != initial_letters(rec_initials):
+    if not rec_initials:
+        return issues
+    letters, rec_letters = initial_letters(given), initial_letters(rec_initials)
+    if letters != rec_letters:
         if not given:
             issues.append("the initials are missing")
-        elif initial_letters(rec_initials).startswith(initial_letters(given)):
-            missing = " ".join(f"{c}." for c in initial_letters(rec_initials)[len(initial_letters(given)):])
+        elif rec_letters.startswith(letters):
+            missing = " ".join(f"{c}." for c in rec_letters[len(letters):])
             issues.append(f"the initial{'s' if len(missing) > 2 else ''} '{missing}' "
                           f"{'are' if len(missing) > 2 else 'is'} missing")
         else:
@@ -132,23 +136,26 @@ def compare_authors(cited: CitedReference, record: dict) -> list[Finding]:
         return []
     if not printed:
         return []
-    full = "; ".join(apa_name(n) for n in names)
+
+    def full() -> str:  # the record's author list, only for the findings that show it
+        return "; ".join(apa_name(n) for n in names)
+
     first_family = _split_printed(printed[0])[0]
     if not family_matches(first_family, record_family(names[0])):
         return [Finding("author", "major", printed[0], apa_name(names[0]),
                         f"The first author is printed as '{printed[0]}' but the record's first "
-                        f"author is '{apa_name(names[0])}'.", full)]
+                        f"author is '{apa_name(names[0])}'.", full())]
     findings: list[Finding] = []
     truncated = cited.et_al or len(printed) < len(cited.authors)  # "et al.": the list was cut short
     if len(printed) != len(names) and not (truncated and len(printed) < len(names)):
         findings.append(Finding("author", "minor", str(len(printed)), str(len(names)),
                                 f"The reference lists {len(printed)} authors but the record has "
-                                f"{len(names)}.", full))
+                                f"{len(names)}.", full()))
     pairs = list(zip(printed, names, strict=False))
     if any(not family_matches(_split_printed(p)[0], record_family(n)) for p, n in pairs):
-        findings.append(Finding("author", "minor", "; ".join(printed), full,
+        findings.append(Finding("author", "minor", "; ".join(printed), full(),
                                 "The authors are not in the record's order or not the same "
-                                "people.", full))
+                                "people.", full()))
         return findings
     for position, (p, n) in enumerate(pairs, start=1):
         issues = _author_issues(p, n)
@@ -444,7 +451,8 @@ def audit_reference(cited: CitedReference, record: dict | None, resolution: Any,
     else:
         findings.append(Finding("record", "could-not-check", None, None,
                                 "No Crossref record was found, so no field could be checked."))
-    doi_cited = res.get("doi_cited", normalise(cited.doi_printed) if cited.doi_printed else None)
+    doi_cited = res["doi_cited"] if "doi_cited" in res else (
+        normalise(cited.doi_printed) if cited.doi_printed else None)
     found = bool(europepmc) and europepmc.get("status") == "found"
     return RefAudit(ref=cited.number, cited=cited, status=status, doi_cited=doi_cited,
                     doi=res.get("doi") if status in ("matched", "repaired") else None,
@@ -475,6 +483,18 @@ def audit_review(cited_refs: list[CitedReference], snapshot: Any,
         What intake found of the list (review.yaml ``article.reference_list``: ``heading``,
         ``position``); a list without a heading is a finding, as is no list at all.
     """
+    collecting = gc.isenabled()
+    gc.disable()  # a finding or two per reference, no cycles: no collection passes over them
+    try:
+        return _audit_review(cited_refs, snapshot, article_markers, article_updated, source_texts,
+                             reference_list)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _audit_review(cited_refs: list[CitedReference], snapshot: Any, article_markers: list[str] | None,
+                  article_updated: Any, source_texts: Any, reference_list: dict | None) -> AuditResult:
     resolutions = (_get(snapshot, "references") or {}) if snapshot is not None else {}
     audits = []
     for ref in cited_refs:
@@ -516,6 +536,17 @@ def review_audit(review: Review, cited: list[CitedReference] | None = None, snap
                  article: Any = None, meta: Any = None, source_texts: Any = None) -> AuditResult:
     """:func:`audit_review` of one review's files; pieces a caller has already loaded are passed in
     (the report's session does), the rest are read here (``evidence-review audit``)."""
+    collecting = gc.isenabled()
+    gc.disable()  # reading the list and auditing it make many small objects and no cycles
+    try:
+        return _review_audit(review, cited, snapshot, article, meta, source_texts)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _review_audit(review: Review, cited: list[CitedReference] | None, snapshot: Any, article: Any,
+                  meta: Any, source_texts: Any) -> AuditResult:
     meta = meta if meta is not None else reviewfiles.load_meta(review)
     article = article if article is not None else reviewfiles.load_article(review)
     if cited is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,7 +45,11 @@ class RefAudit:
 
     def counts(self) -> dict[str, int]:
         """Number of findings per severity."""
-        return {s: sum(f.severity == s for f in self.findings) for s in SEVERITIES}
+        counts = dict.fromkeys(SEVERITIES, 0)
+        for f in self.findings:
+            if f.severity in counts:
+                counts[f.severity] += 1
+        return counts
 
     @property
     def summary(self) -> str:
@@ -81,11 +86,17 @@ class AuditResult:
         snapshot : Snapshot, dict or None
             Anything with ``provenance`` and ``retrieved`` (attributes or keys).
         """
-        return {"review": review_name,
-                "snapshot": {"provenance": _get(snapshot, "provenance"),
-                             "retrieved": _get(snapshot, "retrieved")},
-                "references": [r.to_dict() for r in self.references],
-                "markers": [f.to_dict() for f in self.markers]}
+        collecting = gc.isenabled()
+        gc.disable()  # tens of thousands of small dicts, no cycles
+        try:
+            return {"review": review_name,
+                    "snapshot": {"provenance": _get(snapshot, "provenance"),
+                                 "retrieved": _get(snapshot, "retrieved")},
+                    "references": [r.to_dict() for r in self.references],
+                    "markers": [f.to_dict() for f in self.markers]}
+        finally:
+            if collecting:
+                gc.enable()
 
     def to_frame(self):
         """One row per finding: ref, status, field, severity, cited, record, message, suggestion."""

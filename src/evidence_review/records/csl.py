@@ -71,7 +71,7 @@ def strip_jats(text: str | None) -> str | None:
     if text is None:
         return None
     if "<" not in text and "&" not in text:  # most titles: no markup, nothing to parse
-        return _SPACES.sub(" ", text).strip()
+        return " ".join(text.split())  # = _SPACES.sub(" ", text).strip(): both split on isspace
     parser = _TextOnly()
     parser.feed(f"<div>{text}</div>")
     parser.close()
