@@ -204,3 +204,36 @@ def test_refused_batch_falls_back_to_one_request_per_doi(standin, client):
 
 
 RECORD_DOIS = ["10.5555/sample.13799", "10.5555/sample.0b0002", "10.5555/sample.cd012345"]
+
+
+def test_on_settled_reports_each_outcome_once_as_it_settles(standin, make_client, tmp_path):
+    dois = standin.add_synthetic(250)
+    make_client(cache_dir=tmp_path).get_works(dois[:30])  # 30 answers in the cache
+    standin.hidden_from_filter = {dois[-1]}  # one asked on its own after the batches
+    groups: list[dict] = []
+    client = make_client(cache_dir=tmp_path)
+    outcomes = client.get_works([*dois, "10.9999/unknown"], on_settled=groups.append)
+    seen = [doi for group in groups for doi in group]
+    assert sorted(seen) == sorted(outcomes) and len(seen) == len(set(seen))
+    assert set(groups[0]) == set(dois[:30]) and all(o.from_cache for o in groups[0].values())
+    assert all(outcome == outcomes[doi] for group in groups for doi, outcome in group.items())
+    assert len(groups) >= 1 + 3  # the cache, then one group per batch, then each single DOI
+    assert outcomes["10.9999/unknown"].status == "not-found" and outcomes[dois[-1]].status == "ok"
+
+
+def test_cache_entries_are_the_standard_librarys_json(standin, make_client, tmp_path):
+    import json
+
+    client = make_client(cache_dir=tmp_path)
+    client.get_works([*RECORD_DOIS, "10.9999/unknown"])
+    entries = sorted(client.cache_root.iterdir())
+    assert entries and not [p for p in entries if p.name.startswith(".")]  # no temporary files left
+    for path in entries:
+        text = path.read_text("utf-8")
+        assert text == json.dumps(json.loads(text), ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+    assert (client.cache_root / "10.9999_unknown.404.json").is_file()
+    # a DOI found after a 404 was cached: the 404 entry goes
+    standin.add_records({"10.9999/unknown": {"DOI": "10.9999/unknown", "title": ["Found later"]}})
+    make_client(cache_dir=tmp_path).get_works(["10.9999/unknown"], refresh=True)
+    assert not (client.cache_root / "10.9999_unknown.404.json").exists()
+    assert (client.cache_root / "10.9999_unknown.json").is_file()

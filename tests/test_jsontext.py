@@ -40,3 +40,22 @@ def test_errors_are_the_standard_librarys():
             assert type(exc) is expected
         else:
             raise AssertionError(f"{bad!r} was encoded")
+
+
+def test_subclasses_of_the_json_types_as_the_standard_library_writes_them():
+    import collections
+    import enum
+
+    class Level(enum.IntEnum):
+        HIGH = 3
+
+    class Key(str):
+        pass
+
+    class Ratio(float):
+        pass
+
+    value = {Key("k"): [Level.HIGH, Ratio(0.5), Key("v"), True, None],
+             "o": collections.OrderedDict([("b", 1), ("a", (2, 3))]), "e": [[], {}, [{}]]}
+    for sort_keys in (False, True):
+        assert jsontext.dumps(value, sort_keys=sort_keys) == _std(value, sort_keys)

@@ -291,3 +291,38 @@ def test_an_unparsed_reference_with_a_year_beside_its_doi_is_not_taken_on_trust(
                          doi_printed="https://doi.org/10.5555/hyd.2020.031")
     res = resolve_one(ref, FakeClient({"10.5555/hyd.2020.031": HYDRATION}, query_results=[]))
     assert res.status == "not-found" and "different work" in res.reason
+
+
+class StreamingClient(FakeClient):
+    """A FakeClient whose get_works reports each outcome as it settles, as CrossrefClient does."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.asking = False
+
+    def get_works(self, dois, refresh=False, on_settled=None):
+        self.calls.append(("get_works", tuple(dois)))
+        self.asking = True
+        outcomes = {}
+        for d in dois:
+            outcomes[normalise(d)] = self._outcome(normalise(d))
+            if on_settled is not None:
+                on_settled({normalise(d): outcomes[normalise(d)]})
+        self.asking = False
+        return outcomes
+
+
+def test_references_are_resolved_as_their_records_arrive():
+    works = {"10.5555/cramp.2020.1": PAPER, "10.5555/other.2020.9": OTHER}
+    refs = [cited(number="1"), cited("10.5555/other.2020.9", number="2"),  # a different paper
+            cited(None, number="3"), cited("10.5555/cramp.2020.1", number="4")]
+    during, after = [], []
+    client = StreamingClient(works, query_results=[])
+    streamed = resolve_references(
+        refs, client, on_resolved=lambda r: (during if client.asking else after).append(r.ref))
+    assert sorted(during) == ["1", "4"]  # settled by their printed DOI while the batch was out
+    assert sorted(after) == ["2", "3"]  # needed more (a query) once the batch was in
+    plain = resolve_references(refs, FakeClient(works, query_results=[]))
+    assert list(streamed) == list(plain) == ["1", "2", "3", "4"]
+    assert {n: r.to_dict() for n, r in streamed.items()} == {n: r.to_dict() for n, r in plain.items()}
+    assert {n: r.message for n, r in streamed.items()} == {n: r.message for n, r in plain.items()}

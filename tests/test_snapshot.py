@@ -11,6 +11,7 @@ from sample_records import SAMPLE_RECORDS as RECORDS
 from evidence_review.core.errors import SnapshotError
 from evidence_review.records.snapshot import (
     Snapshot,
+    StagedWorks,
     merge,
     safe_name,
     stable_message,
@@ -108,8 +109,11 @@ def test_works_without_atomic_exchange(snap_dir, monkeypatch):
 
     monkeypatch.setattr(snapshot, "_exchange", lambda a, b: False)
     write_snapshot(snap_dir, works_v1(), REFS, **HEADER)
-    write_snapshot(snap_dir, works_v1(), REFS, **{**HEADER, "retrieved": "2026-05-10"})
+    changed = {**works_v1(), "10.5555/sample.13799": {**RECORDS["10.5555/sample.13799"],
+                                                      "volume": "99"}}  # a new folder is swapped in
+    write_snapshot(snap_dir, changed, REFS, **{**HEADER, "retrieved": "2026-05-10"})
     assert Snapshot.load(snap_dir).retrieved == "2026-05-10"
+    assert Snapshot.load(snap_dir).work("10.5555/sample.13799")["volume"] == "99"
     assert not list(snap_dir.parent.glob(".crossref.*"))
 
 
@@ -212,3 +216,86 @@ def test_merge_without_previous_or_when_disabled(snap_dir):
     failed = {"1": {**REFS["1"], "status": "error", "reason": "boom"}}
     snap = write_snapshot(snap_dir, {}, failed, keep_previous=False, **HEADER)
     assert snap.references["1"]["status"] == "error" and snap.works() == {}
+
+
+def test_the_same_works_again_replace_only_the_manifest(snap_dir):
+    write_snapshot(snap_dir, works_v1(), REFS, **HEADER)
+    works_folder = (snap_dir / "works").stat().st_ino
+    manifest = snap_dir / "manifest.json"
+    before = manifest.stat().st_mtime_ns
+    write_snapshot(snap_dir, works_v1(), REFS, **HEADER)  # byte for byte the same: not written
+    assert manifest.stat().st_mtime_ns == before
+    snap = write_snapshot(snap_dir, works_v1(), REFS, **{**HEADER, "retrieved": "2026-05-10"})
+    assert (snap_dir / "works").stat().st_ino == works_folder  # the work files stayed in place
+    assert Snapshot.load(snap_dir).retrieved == "2026-05-10" == snap.retrieved
+    other = snap_dir.parent.parent / "other" / "muscle-spasm" / "crossref"
+    write_snapshot(other, works_v1(), REFS, **{**HEADER, "retrieved": "2026-05-10"})
+    assert manifest.read_bytes() == (other / "manifest.json").read_bytes()  # as a full write
+    assert not list(snap_dir.parent.glob(".crossref.*")) and not list(snap_dir.glob(".*"))
+
+
+def test_a_stray_work_file_makes_a_full_rewrite(snap_dir):
+    write_snapshot(snap_dir, works_v1(), REFS, **HEADER)
+    (snap_dir / "works" / "10.5555_stray.json").write_text("{}")
+    write_snapshot(snap_dir, works_v1(), REFS, **{**HEADER, "retrieved": "2026-05-10"})
+    assert sorted(p.name for p in (snap_dir / "works").iterdir()) == [
+        "10.5555_sample.0b0002.json", "10.5555_sample.13799.json"]
+    assert Snapshot.load(snap_dir).retrieved == "2026-05-10"
+
+
+def test_lazy_load_checks_hashes_now_and_shapes_when_asked(snap_dir):
+    write_snapshot(snap_dir, works_v1(), REFS, **HEADER)
+    _rehash(snap_dir, "10.5555/sample.13799",
+            b'{"status": "ok", "message-type": "work", "message": {"DOI": "10.1/x"}}')
+    lazy = Snapshot.load(snap_dir, lazy=True)  # every sha256 matches
+    assert lazy.holds("10.5555/sample.13799") and lazy.work("10.5555/sample.0b0002")["volume"] == "74"
+    with pytest.raises(SnapshotError, match=r"10\.5555_sample\.13799\.json: holds DOI"):
+        lazy.work("10.5555/sample.13799")
+    path = snap_dir / "works" / "10.5555_sample.0b0002.json"
+    path.write_bytes(path.read_bytes().replace(b"74", b"75"))
+    with pytest.raises(SnapshotError, match=r"10\.5555_sample\.0b0002\.json: contents do not match"):
+        Snapshot.load(snap_dir, lazy=True)
+
+
+def test_carried_works_are_linked_unread(snap_dir):
+    write_snapshot(snap_dir, works_v1(), REFS, **HEADER)
+    previous = Snapshot.load(snap_dir, lazy=True)
+    newer = {k.lower(): v for k, v in RECORDS.items() if "cd012345" in k.lower()}
+    refs = {**REFS, "4": {"status": "matched", "doi": "10.5555/sample.cd012345",
+                          "doi_cited": None, "reason": None}}
+    snap = write_snapshot(snap_dir, newer, refs, **{**HEADER, "retrieved": "2026-05-10"},
+                          previous=previous, carried=["10.5555/sample.13799", "10.5555/SAMPLE.0b0002"])
+    assert previous._pending  # nothing carried was parsed to write it
+    again = Snapshot.load(snap_dir)
+    assert set(again.works()) == set(snap.works()) == {
+        "10.5555/sample.13799", "10.5555/sample.0b0002", "10.5555/sample.cd012345"}
+    assert again.works() == snap.works() and again.manifest == snap.manifest
+    with pytest.raises(SnapshotError, match="carried over"):
+        write_snapshot(snap_dir, {}, REFS, **HEADER, previous=again, carried=["10.9999/none"])
+
+
+def test_staged_works_are_the_files_a_full_write_makes(snap_dir, tmp_path):
+    staged = StagedWorks(snap_dir)
+    works = works_v1()
+    for doi, message in works.items():
+        staged.put(doi, message)
+    staged.put("10.5555/dropped", {"DOI": "10.5555/dropped", "title": ["Not kept"]})
+    staged.put("10.5555/bad", {"DOI": "10.5555/bad", "title": 7})  # not staged: refused later
+    assert staged.staging.is_dir() and "10.5555/bad" not in staged.entries
+    snap = write_snapshot(snap_dir, works, REFS, **HEADER, staged=staged)
+    staged.discard()
+    other = tmp_path / "other" / "muscle-spasm" / "crossref"
+    write_snapshot(other, works_v1(), REFS, **HEADER)
+    files = sorted(p.relative_to(snap_dir) for p in snap_dir.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(other) for p in other.rglob("*") if p.is_file())
+    assert all((snap_dir / f).read_bytes() == (other / f).read_bytes() for f in files)
+    assert snap.works() == Snapshot.load(snap_dir).works()
+    assert not list(snap_dir.parent.glob(".crossref.*"))
+    refused = StagedWorks(snap_dir)
+    refused.put("10.5555/bad", {"DOI": "10.5555/bad", "title": 7})
+    with pytest.raises(SnapshotError, match="not a Crossref work"):
+        write_snapshot(snap_dir, {"10.5555/bad": {"DOI": "10.5555/bad", "title": 7}}, {}, **HEADER,
+                       staged=refused)
+    refused.discard()
+    assert Snapshot.load(snap_dir).works() == snap.works()
+    assert not list(snap_dir.parent.glob(".crossref.*"))
