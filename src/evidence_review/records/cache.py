@@ -27,6 +27,11 @@ _OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0
     | getattr(os, "O_CLOEXEC", 0)
 
 
+_PID = os.getpid()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=lambda: globals().update(_PID=os.getpid()))
+
+
 def entry_text(obj: Any) -> str:
     """The text of one cache entry."""
     return jsontext.dumps(obj, sort_keys=True) + "\n"
@@ -66,15 +71,19 @@ class EntryFolder:
         if not self._made:
             self.root.mkdir(parents=True, exist_ok=True)
             self._made = True
-        tmp = f"{self._base}/.{name}.{os.getpid()}-{threading.get_ident()}.tmp"
+        tmp = f"{self._base}/.{name}.{_PID}-{threading.get_ident()}.tmp"
         try:
             fd = os.open(tmp, _OPEN_FLAGS, 0o666)
         except FileExistsError:  # left by a writer killed mid-write: the slow, careful way
             write_text(self.root / name, text)
         else:
             try:
-                with os.fdopen(fd, "wb", closefd=True) as handle:
-                    handle.write(text.encode("utf-8"))
+                try:
+                    view = memoryview(text.encode("utf-8"))
+                    while view:
+                        view = view[os.write(fd, view):]
+                finally:
+                    os.close(fd)
                 os.replace(tmp, f"{self._base}/{name}")
             except BaseException:
                 try:

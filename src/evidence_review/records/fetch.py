@@ -93,10 +93,11 @@ def fetch(review: Review, *, refresh: bool = False, base_url: str | None = None,
     # each accepted record's file is written into the snapshot's staging folder as soon as its
     # reference is resolved, while later batches are still being fetched
     staged = StagedWorks(review.snapshot_dir, on_disk)
+    checked = isinstance(client, CrossrefClient)  # it checks every record's shape as it arrives
     try:
         resolutions = resolve_references(
             todo, client, refresh=refresh,
-            on_resolved=lambda r: staged.put(r.doi, r.message) if r.doi and r.message else None,
+            on_resolved=lambda r: staged.put(r.doi, r.message, checked) if r.doi and r.message else None,
         ) if todo else {}
         snapshot = _write(review, client, server, resolutions, kept, on_disk, staged, progress)
     finally:

@@ -540,12 +540,16 @@ class StagedWorks:
         self.failed: OSError | None = None
         self._owners: dict[str, str] = {}
 
-    def put(self, doi: str, message: dict) -> None:
-        """Write the file of one work (normalised DOI and its message, as it will be stored)."""
+    def put(self, doi: str, message: dict, checked: bool = False) -> None:
+        """Write the file of one work (normalised DOI and its message, as it will be stored).
+
+        ``checked``: the message has the shape of a Crossref work already (the client checked the
+        answer it came from); otherwise it is checked here.
+        """
         doi = normalise(doi)
         if self.failed is not None or doi in self.entries or not isinstance(message, dict):
             return
-        if normalise(str(message.get("DOI", ""))) != doi or work_problem(message):
+        if normalise(str(message.get("DOI", ""))) != doi or (not checked and work_problem(message)):
             return  # left to write_snapshot, which refuses it with its reason
         rel = f"{WORKS_DIR}/{safe_name(doi)}.json"
         if self._owners.setdefault(rel, doi) != doi:
@@ -738,9 +742,15 @@ def _dumps(obj: Any) -> bytes:
 
 
 def _write_work(path: Path, data: bytes) -> None:
-    """One work file (made durable by :func:`_sync_files` with the others, before the manifest)."""
-    with open(path, "wb") as fh:
-        fh.write(data)
+    """One work file (made durable by :func:`_sync_files` with the others, before the manifest):
+    open, write, close and nothing else (no buffer, no terminal check, no seek)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
 
 
 def _write_durably(path: Path, data: bytes) -> None:
