@@ -15,7 +15,9 @@ The floor of a command that asks Crossref is the rate floor measured in the same
 - a warm ``fetch`` (everything kept from the snapshot and the cache; 0 requests) ≤ 2 s;
 - ``audit`` at 10,000 references ≤ 3 s.
 
-    python benchmarks/bench_scale.py [--sizes 100,1000,10000] [--runs 3] [--json FILE]
+    python benchmarks/bench_scale.py [--sizes 100,1000,10000] [--runs 3] [--json FILE] [--keep]
+
+``--keep`` leaves each scratch project in place (its path printed), to profile a command in it.
 
 Wall time on a shared machine is inflated by other processes: the script prints ``uptime`` beside
 every figure and the CPU time of the command; medians of ``--runs`` runs.
