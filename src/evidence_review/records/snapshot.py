@@ -617,6 +617,10 @@ def _replace_manifest(directory: Path, works: Iterable[str], manifest: dict,
     if previous._as_stored and previous.manifest == manifest:
         return  # the manifest on disk says the same already
     data = _dumps(manifest)
+    for old_tmp in directory.glob(f".{MANIFEST}.tmp-*"):  # left by a writer killed mid-write
+        pid = old_tmp.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            old_tmp.unlink(missing_ok=True)
     tmp = directory / f".{MANIFEST}.tmp-{os.getpid()}"
     try:
         _write_durably(tmp, data)
