@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,16 +35,21 @@ class Intake:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_article(path: Path | str) -> Intake:
+def read_article(path: Path | str,
+                 meanwhile: Callable[[list[str]], Callable[[], None] | None] | None = None) -> Intake:
     """Read an article file (``.md``, ``.txt`` or ``.html``) into an :class:`Intake`.
+
+    ``meanwhile`` (optional) is given the reference list's entries as printed, before the list is
+    parsed; what it returns runs while the list is parsed (see :func:`reflist.parse_list`).
 
     Raises InputError only for a file that cannot be read at all; a page without a list, with a
     short body, or with markers that name no entry is read, and its warnings say so.
     """
     markdown, meta = extract.to_markdown(path)
     parsed = article_mod.parse_markdown(markdown, path=str(path))
-    refs = reflist.parse_list(parsed.references)
-    style = reflist.detect_style(parsed.references) if parsed.references else "unknown"
+    entries = parsed.references
+    refs = reflist.parse_list(entries, meanwhile=(lambda: meanwhile(entries)) if meanwhile else None)
+    style = reflist.list_style(entries)
     warnings = list(meta.warnings) + marker_warnings(parsed, refs)
     return Intake(markdown, meta, parsed, refs, style, warnings)
 
