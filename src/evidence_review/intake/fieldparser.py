@@ -17,10 +17,10 @@ Example
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 import pycrfsuite
 
@@ -47,8 +47,10 @@ _INITIALS = re.compile(f"^[{UPPER}]{{1,3}}$")
 _INITIAL = re.compile(f"^[{UPPER}]$")
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """One token and its character offsets in the reference's text (a named tuple: made ~25 times
+    a reference, it is built about twice as fast as a frozen dataclass)."""
+
     text: str
     start: int
     end: int
@@ -70,15 +72,18 @@ def _trim_link(text: str, start: int, end: int) -> int:
 def tokenize(text: str) -> list[Token]:
     """Tokens with character offsets into ``text`` (punctuation apart, links whole)."""
     tokens: list[Token] = []
+    search, linklike, append = _TOKEN.search, _LINKLIKE.match, tokens.append
     pos = 0
     while True:
-        match = _TOKEN.search(text, pos)
+        match = search(text, pos)
         if not match:
             return tokens
         start, end = match.span()
-        if _LINKLIKE.match(match.group(0)) and end - start > 1:
+        value = match.group(0)
+        if end - start > 1 and linklike(value):
             end = max(_trim_link(text, start, end), start + 1)
-        tokens.append(Token(text[start:end], start, end))
+            value = text[start:end]
+        append(Token(value, start, end))
         pos = end
 
 
