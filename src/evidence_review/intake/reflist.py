@@ -14,6 +14,7 @@ import json
 import multiprocessing
 import os
 import re
+import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -440,23 +441,30 @@ def _parse_all(entries: list[str], key: str, meanwhile: Meanwhile | None) -> lis
         return _parse_chunk(entries, 1, list_style(entries))
     size = -(-len(entries) // (workers * _CHUNKS_PER_WORKER))
     pieces = [(at + 1, entries[at:at + size]) for at in range(0, len(entries), size)]
+    pool = ProcessPoolExecutor(workers, mp_context=_pool_context(), initializer=_worker_start)
     try:
-        with ProcessPoolExecutor(workers, mp_context=_pool_context()) as pool:
-            counted = [pool.submit(style_counts, piece) for _, piece in pieces]  # the workers start
-            if then:
-                then()
-            if key not in _STYLE:
-                parts = [future.result() for future in counted]
-                total: dict[str, int] = {}
-                for counts, _ in parts:
-                    for name, k in counts.items():
-                        total[name] = total.get(name, 0) + k
-                _STYLE[key] = _style_of(total, any(marks for _, marks in parts))
-            style = _STYLE[key]
-            parsed = [pool.submit(_parse_chunk, piece, first, style) for first, piece in pieces]
-            return [d for future in parsed for d in future.result()]
+        counted = [pool.submit(style_counts, piece) for _, piece in pieces]  # the workers start here
+        if then:
+            then()
+        if key not in _STYLE:
+            parts = [future.result() for future in counted]
+            total: dict[str, int] = {}
+            for counts, _ in parts:
+                for name, k in counts.items():
+                    total[name] = total.get(name, 0) + k
+            _STYLE[key] = _style_of(total, any(marks for _, marks in parts))
+        style = _STYLE[key]
+        parsed = [pool.submit(_parse_chunk, piece, first, style) for first, piece in pieces]
+        return [d for future in parsed for d in future.result()]
     except BrokenProcessPool:  # a worker died (killed, out of memory): parse here instead
         return _parse_chunk(entries, 1, list_style(entries))
+    finally:  # on an error or Ctrl-C, pieces not yet started are dropped
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _worker_start() -> None:
+    """A worker leaves Ctrl-C to the command (which says "interrupted" once) and ends when asked."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run_meanwhile(meanwhile: Meanwhile | None) -> None:
