@@ -35,12 +35,12 @@ class Intake:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_article(path: Path | str,
+def read_article(path: Path | str, cache_dir: Path | None = None,
                  meanwhile: Callable[[list[str]], Callable[[], None] | None] | None = None) -> Intake:
     """Read an article file (``.md``, ``.txt`` or ``.html``) into an :class:`Intake`.
 
-    ``meanwhile`` (optional) is given the reference list's entries as printed, before the list is
-    parsed; what it returns runs while the list is parsed (see :func:`reflist.parse_list`).
+    ``cache_dir`` and ``meanwhile`` (optional) are those of :func:`reflist.parse_list`: where the
+    parse of the list is kept, and what runs while it is parsed (given the entries as printed).
 
     Raises InputError only for a file that cannot be read at all; a page without a list, with a
     short body, or with markers that name no entry is read, and its warnings say so.
@@ -48,7 +48,8 @@ def read_article(path: Path | str,
     markdown, meta = extract.to_markdown(path)
     parsed = article_mod.parse_markdown(markdown, path=str(path))
     entries = parsed.references
-    refs = reflist.parse_list(entries, meanwhile=(lambda: meanwhile(entries)) if meanwhile else None)
+    refs = reflist.parse_list(entries, cache_dir=cache_dir,
+                              meanwhile=(lambda: meanwhile(entries)) if meanwhile else None)
     style = reflist.list_style(entries)
     warnings = list(meta.warnings) + marker_warnings(parsed, refs)
     return Intake(markdown, meta, parsed, refs, style, warnings)

@@ -128,7 +128,10 @@ def init_review(article: Path | str, name: str, root: Path | str | None = None, 
     progress(f"init: reading {article}")
     original = _read_original(article)  # read before anything is replaced: it may live in data/NAME
     _make_room(review, force)  # before the parse: a long list takes seconds, the refusal none
-    read = intake.read_article(article, meanwhile=_parsing(review, progress, meanwhile))
+    # the parse is kept in the project's .cache/reflist/, as fetch and audit keep it (with
+    # --no-fetch, the fetch run later then reads it instead of parsing the list again)
+    read = intake.read_article(article, cache_dir=review.root / ".cache" / "reflist",
+                               meanwhile=_parsing(review, progress, meanwhile))
     markdown, meta, parsed = read.markdown, read.meta, read.article
     # Everything is written into a hidden folder of the project first and swapped in at the end,
     # so an existing review is only replaced once its replacement is complete.
