@@ -316,6 +316,8 @@ def fetch_references(review: Review, base_url: str | None = None, mailto: str | 
     from evidence_review.records import fetch  # here: it loads the HTTP client and habanero
 
     progress("init: resolving references through Crossref")
+    if client is not None and sys.stderr.isatty():
+        client.wait()  # its progress bar ends before fetch prints (off a terminal there is no bar)
     args = Namespace(review=review.name, root=review.root, refresh=False, reconstruct=False,
                      base_url=base_url, mailto=mailto, no_europepmc=not europepmc,
                      europepmc_url=europepmc_url)
