@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from concurrent import futures
 from pathlib import Path
 
 import bibtexparser
@@ -62,16 +63,20 @@ def _parse(entries, monkeypatch, pool_min, **kwargs):
 
 
 @pytest.mark.skipif(reflist.pool_workers(10**6) == 0, reason="one core: no worker processes")
-def test_a_long_list_parsed_in_worker_processes_is_the_parse_made_here(monkeypatch):
+@pytest.mark.parametrize("one_thread", [True, False], ids=["fork", "spawn"])
+def test_a_long_list_parsed_in_worker_processes_is_the_parse_made_here(monkeypatch, one_thread):
+    # one thread as on the command line; several as in a notebook's kernel or this test run
+    monkeypatch.setattr(reflist.threading, "active_count", lambda: 1 if one_thread else 3)
+    assert reflist._pool_context().get_start_method() == ("fork" if one_thread else "spawn")
     entries = _long_list(70)
     pools = []
 
-    class Recorded(reflist.ProcessPoolExecutor):
+    class Recorded(futures.ProcessPoolExecutor):
         def __init__(self, *args, **kwargs):
             pools.append(args)
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(reflist, "ProcessPoolExecutor", Recorded)
+    monkeypatch.setattr(futures, "ProcessPoolExecutor", Recorded)
     here = _parse(entries, monkeypatch, pool_min=10**9)
     assert not pools
     there = _parse(entries, monkeypatch, pool_min=10)

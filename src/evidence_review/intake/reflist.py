@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import re
 import signal
 import threading
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from functools import cache
 from pathlib import Path
 
@@ -421,13 +418,15 @@ def pool_workers(n: int) -> int:
     return min(cores, POOL_MAX_WORKERS) if cores > 1 else 0
 
 
-def _pool_context() -> multiprocessing.context.BaseContext:
-    """fork where the process runs one thread (the workers start at once, with the model loaded);
-    else a fork server, since forking a process whose other threads may hold locks is unsafe."""
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
+def _pool_context():
+    """fork where the process runs one thread (the command line: the workers start at once, with
+    the model loaded); else spawn (a notebook's kernel, a test run: forking a process whose other
+    threads may hold locks is unsafe, and a fork server talks over a socket)."""
+    import multiprocessing  # here, as the pool below: see _parse_all
+
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    return multiprocessing.get_context("spawn")
 
 
 def _parse_all(entries: list[str], key: str, meanwhile: Meanwhile | None) -> list[dict]:
@@ -439,6 +438,11 @@ def _parse_all(entries: list[str], key: str, meanwhile: Meanwhile | None) -> lis
         if then:
             then()
         return _parse_chunk(entries, 1, list_style(entries))
+    # imported only for a long list: concurrent.futures.process and multiprocessing cost ~0.2 s of
+    # start-up (measured at load ~7), which every command reading a short list would pay
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     size = -(-len(entries) // (workers * _CHUNKS_PER_WORKER))
     pieces = [(at + 1, entries[at:at + size]) for at in range(0, len(entries), size)]
     pool = ProcessPoolExecutor(workers, mp_context=_pool_context(), initializer=_worker_start)
