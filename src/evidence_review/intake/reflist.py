@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import signal
+import threading
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -233,6 +236,12 @@ def detect_style(entries: list[str]) -> str:
 
     AMA is Vancouver with ``doi:`` and ``Accessed <date>``; both are parsed by :func:`parse_vancouver`.
     """
+    return _style_of(*style_counts(entries))
+
+
+def style_counts(entries: list[str]) -> tuple[dict[str, int], bool]:
+    """What :func:`detect_style` counts in ``entries`` (part of a list, or all of it): entries
+    each style's parser reads first, and whether any prints ``doi:`` or ``Accessed``."""
     counts: dict[str, int] = {}
     for entry in entries:
         _, body = split_label(entry)
@@ -240,12 +249,17 @@ def detect_style(entries: list[str]) -> str:
             if parser("0", body) is not None:
                 counts[name] = counts.get(name, 0) + 1
                 break
+    return counts, any(_AMA_MARK.search(e) for e in entries)
+
+
+_AMA_MARK = re.compile(r"\bdoi:|\bAccessed\s")
+
+
+def _style_of(counts: dict[str, int], ama_marks: bool) -> str:
     if not counts:
         return "unknown"
     style = max(counts, key=lambda k: (counts[k], -list(STYLES).index(k)))
-    if style == "vancouver" and any(re.search(r"\bdoi:|\bAccessed\s", e) for e in entries):
-        return "ama"
-    return style
+    return "ama" if style == "vancouver" and ama_marks else style
 
 
 def _ordered_parsers(style: str | None) -> list[Callable[[str, str], CitedReference | None]]:
@@ -346,7 +360,14 @@ def parse_entry(entry: str, fallback_number: str | None = None, style: str | Non
                           kind="web" if url and not doi_printed else "article")
 
 
+Meanwhile = Callable[[], Callable[[], None] | None]  # see parse_list
 _PARSED: dict[str, str] = {}  # list key -> the parse as JSON (this process)
+_STYLE: dict[str, str] = {}  # list key -> its detected style (this process)
+# A list this long is parsed in worker processes, one per core (at most POOL_MAX_WORKERS): below
+# it, starting the pool costs more than it saves (see docs/benchmarks.md, "init").
+POOL_MIN = 400
+POOL_MAX_WORKERS = 4
+_CHUNKS_PER_WORKER = 4  # smaller pieces than one per worker, so that a slower core is not waited for
 
 
 @cache
@@ -368,16 +389,113 @@ def _list_key(entries: list[str]) -> str:
     return digest.hexdigest()[:32]
 
 
-def parse_list(entries: list[str], cache_dir: Path | None = None) -> list[CitedReference]:
+def list_style(entries: list[str]) -> str:
+    """:func:`detect_style` of a whole list, computed once per list in a process (parse_list and
+    the caller that reports the style share it)."""
+    if not entries:
+        return "unknown"
+    key = _list_key(entries)
+    if key not in _STYLE:
+        _STYLE[key] = detect_style(entries)
+    return _STYLE[key]
+
+
+def _parse_chunk(entries: list[str], first: int, style: str) -> list[dict]:
+    """Entries numbered from ``first`` (a worker's share of a long list), as dicts."""
+    return [parse_entry(e, fallback_number=str(i), style=style).to_dict()
+            for i, e in enumerate(entries, start=first)]
+
+
+def pool_workers(n: int) -> int:
+    """Worker processes for a list of ``n`` entries: 0 (parse here) below :data:`POOL_MIN` or on
+    one core, else one per core the process may use, at most :data:`POOL_MAX_WORKERS`."""
+    if n < POOL_MIN:
+        return 0
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return min(cores, POOL_MAX_WORKERS) if cores > 1 else 0
+
+
+def _pool_context():
+    """fork where the process runs one thread (the command line: the workers start at once, with
+    the model loaded); else spawn (a notebook's kernel, a test run: forking a process whose other
+    threads may hold locks is unsafe, and a fork server talks over a socket)."""
+    import multiprocessing  # here, as the pool below: see _parse_all
+
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _parse_all(entries: list[str], key: str, meanwhile: Meanwhile | None) -> list[dict]:
+    """Every entry parsed, as dicts: in worker processes for a long list (the style counted there
+    too, piece by piece), else here. See :func:`parse_list` for ``meanwhile``."""
+    then = meanwhile() if meanwhile else None
+    workers = pool_workers(len(entries))
+    if not workers:
+        if then:
+            then()
+        return _parse_chunk(entries, 1, list_style(entries))
+    # imported only for a long list: concurrent.futures.process and multiprocessing cost ~0.2 s of
+    # start-up (measured at load ~7), which every command reading a short list would pay
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    size = -(-len(entries) // (workers * _CHUNKS_PER_WORKER))
+    pieces = [(at + 1, entries[at:at + size]) for at in range(0, len(entries), size)]
+    pool = ProcessPoolExecutor(workers, mp_context=_pool_context(), initializer=_worker_start)
+    try:
+        counted = [pool.submit(style_counts, piece) for _, piece in pieces]  # the workers start here
+        if then:
+            then()
+        if key not in _STYLE:
+            parts = [future.result() for future in counted]
+            total: dict[str, int] = {}
+            for counts, _ in parts:
+                for name, k in counts.items():
+                    total[name] = total.get(name, 0) + k
+            _STYLE[key] = _style_of(total, any(marks for _, marks in parts))
+        style = _STYLE[key]
+        parsed = [pool.submit(_parse_chunk, piece, first, style) for first, piece in pieces]
+        return [d for future in parsed for d in future.result()]
+    except BrokenProcessPool:  # a worker died (killed, out of memory): parse here instead
+        return _parse_chunk(entries, 1, list_style(entries))
+    finally:  # on an error or Ctrl-C, pieces not yet started are dropped
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _worker_start() -> None:
+    """A worker leaves Ctrl-C to the command (which says "interrupted" once) and ends when asked."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _run_meanwhile(meanwhile: Meanwhile | None) -> None:
+    then = meanwhile() if meanwhile else None
+    if then:
+        then()
+
+
+def parse_list(entries: list[str], cache_dir: Path | None = None,
+               meanwhile: Meanwhile | None = None) -> list[CitedReference]:
     """Parse a whole printed reference list (numbered in order when entries carry no label).
 
     The list's style is detected once (:func:`detect_style`) and tried first for every entry, so an
     entry that two styles could read is read the way its neighbours are.
 
-    The parse (a CRF per entry: ~1.5 ms each) is kept for the process and, with ``cache_dir``, in
+    The parse (a CRF per entry: ~0.9 ms each) is kept for the process and, with ``cache_dir``, in
     ``cache_dir/KEY.json``, keyed by the entries and a digest of the parser's code and model: the
-    same list read again (fetch, audit, build after init) is not parsed again. Every call returns
-    new objects, so a caller may change them.
+    same list read again (fetch, audit, build after init) is not parsed again. A list of
+    :data:`POOL_MIN` entries or more is parsed in worker processes (:func:`pool_workers`); the
+    result is the same as a parse in this process. Every call returns new objects, so a caller may
+    change them.
+
+    ``meanwhile`` (optional) is called once, before the parse starts, and what it returns (a
+    callable or None) once the parse is under way: with worker processes, after they started,
+    which is where a thread may be started (the workers are forked from this process; a thread
+    started before would be running while they are). When the parse is kept, both at once.
+    ``init`` asks Crossref there.
     """
     key = _list_key(entries)
     path = cache_dir / f"{key}.json" if cache_dir is not None else None
@@ -391,12 +509,14 @@ def parse_list(entries: list[str], cache_dir: Path | None = None) -> list[CitedR
             text, on_disk = None, False
         else:
             _PARSED[key] = text
+            _run_meanwhile(meanwhile)
             return refs
     if text is None:
-        style = detect_style(entries)
-        refs = [parse_entry(e, fallback_number=str(i), style=style) for i, e in enumerate(entries, start=1)]
-        text = _PARSED[key] = json.dumps([r.to_dict() for r in refs], ensure_ascii=False)
+        dicts = _parse_all(entries, key, meanwhile)
+        text = _PARSED[key] = json.dumps(dicts, ensure_ascii=False)
+        refs = [CitedReference(**d) for d in dicts]
     else:
+        _run_meanwhile(meanwhile)
         refs = [CitedReference(**d) for d in json.loads(text)]
     if path is not None and not on_disk:
         try:

@@ -267,8 +267,9 @@ def reconstruct(review: Review, progress: Callable[[str], None] | None = None,
               "answers by `evidence-review fetch --refresh` when Crossref is reachable."))
 
 
-def run(args: Namespace) -> int:
-    """The CLI command: exit 0 when every reference resolved, 1 when some could not be."""
+def run(args: Namespace, client: CrossrefClient | None = None) -> int:
+    """The CLI command: exit 0 when every reference resolved, 1 when some could not be.
+    (``client``: the Crossref client to use, as :func:`fetch` takes it; ``init`` passes one.)"""
     review = Review.open(args.review, args.root)
     progress = _stderr
     if args.reconstruct:
@@ -276,7 +277,7 @@ def run(args: Namespace) -> int:
     else:
         snapshot = fetch(review, refresh=args.refresh, base_url=args.base_url, mailto=args.mailto,
                          progress=progress, europepmc=not getattr(args, "no_europepmc", False),
-                         europepmc_url=getattr(args, "europepmc_url", None))
+                         europepmc_url=getattr(args, "europepmc_url", None), client=client)
     failed = [n for n, e in snapshot.references.items() if e.get("status") not in GOOD]
     if failed:
         _say(progress, f"Could not resolve reference(s) {', '.join(sorted(failed))}: see the "

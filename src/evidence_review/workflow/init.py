@@ -10,7 +10,10 @@ Writes the review's inputs from the article alone, so a new article needs data, 
 - ``data/NAME/sources.yaml``: one commented-out placeholder per reference for the reviewer's
   judgement (``check`` lists every reference still missing one).
 
-Then it resolves the references through Crossref (``--no-fetch`` leaves that for later).
+Then it resolves the references through Crossref (``--no-fetch`` leaves that for later). For a long
+list, the printed DOIs are asked of Crossref while the list is still being parsed (the parse is
+CPU work, the lookup mostly waiting on the rate limit); the fetch step then uses those answers as if
+it had asked for them itself (:class:`EarlyPrefetch`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 from argparse import Namespace
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,9 +35,10 @@ from evidence_review.core.errors import CrossrefError, InputError, Problem
 from evidence_review.core.paths import Review
 from evidence_review.core.safety import http_url
 from evidence_review.intake import article as article_mod
-from evidence_review.intake import extract
+from evidence_review.intake import extract, fieldparser, reflist
 from evidence_review.intake import parse as intake
 from evidence_review.intake.references import CitedReference
+from evidence_review.records.doi import is_valid, normalise
 from evidence_review.workflow.prepare import prepare
 
 # Section names that hold no health claims (compared lower-case); the reviewer can edit the list.
@@ -44,7 +49,11 @@ Progress = Callable[[str], None]
 
 
 def stderr_progress(line: str) -> None:
-    print(line, file=sys.stderr)
+    tqdm = sys.modules.get("tqdm")
+    if tqdm is not None:  # a Crossref progress bar may be drawn from another thread: keep it whole
+        tqdm.tqdm.write(line, file=sys.stderr)
+    else:
+        print(line, file=sys.stderr)
 
 
 @dataclass
@@ -63,24 +72,37 @@ class InitResult:
 
 def run(args: Namespace) -> int:
     """Run ``evidence-review init``; returns the exit code (InputError → exit 2 in the CLI)."""
-    result = init_review(args.article, args.name, root=args.root, force=args.force)
-    if getattr(args, "no_fetch", False):
-        stderr_progress(next_steps(result, fetched=False))
-        return 0
+    fetching = not getattr(args, "no_fetch", False)
+    early = EarlyPrefetch(args.base_url, args.mailto) if fetching else None
+    done = False
     try:
-        status = fetch_references(result.review, base_url=args.base_url, mailto=args.mailto,
-                                  europepmc=not getattr(args, "no_europepmc", False),
-                                  europepmc_url=getattr(args, "europepmc_url", None))
-    except CrossrefError as exc:  # the review is written; only the lookup has to be run again
-        stderr_progress(f"init: error: {exc}\ninit: the review was created; Crossref could not be asked")
-        stderr_progress(next_steps(result, fetched=False))
-        return 1
-    stderr_progress(next_steps(result, fetched=True))
-    return status
+        result = init_review(args.article, args.name, root=args.root, force=args.force,
+                             meanwhile=early.start if early else None)
+        if not fetching:
+            stderr_progress(next_steps(result, fetched=False))
+            done = True
+            return 0
+        try:
+            status = fetch_references(result.review, base_url=args.base_url, mailto=args.mailto,
+                                      europepmc=not getattr(args, "no_europepmc", False),
+                                      europepmc_url=getattr(args, "europepmc_url", None),
+                                      client=early.client)
+        except CrossrefError as exc:  # the review is written; only the lookup has to be run again
+            stderr_progress(f"init: error: {exc}\ninit: the review was created; Crossref could not be "
+                            "asked")
+            stderr_progress(next_steps(result, fetched=False))
+            status = 1
+        else:
+            stderr_progress(next_steps(result, fetched=True))
+        done = True
+        return status
+    finally:
+        if early:  # after an error, at once: the early answers are not wanted any more
+            early.close(wait=done)
 
 
 def init_review(article: Path | str, name: str, root: Path | str | None = None, force: bool = False,
-                progress: Progress = stderr_progress) -> InitResult:
+                progress: Progress = stderr_progress, meanwhile: Meanwhile | None = None) -> InitResult:
     """Create ``data/NAME`` and ``refs/NAME`` from an article file.
 
     Parameters
@@ -91,6 +113,9 @@ def init_review(article: Path | str, name: str, root: Path | str | None = None, 
     force : replace an existing review of that name (its data/NAME and refs/NAME are replaced once
         the new review is completely written; a failure leaves the old one as it was).
     progress : called with one line per step.
+    meanwhile : called with the project root, the reference list's entries as printed and
+        ``progress`` before the list is parsed; what it returns (a callable or None) is called
+        once the parse is under way (``run`` asks Crossref there: :class:`EarlyPrefetch`).
 
     Raises
     ------
@@ -102,9 +127,12 @@ def init_review(article: Path | str, name: str, root: Path | str | None = None, 
     article = Path(article)
     progress(f"init: reading {article}")
     original = _read_original(article)  # read before anything is replaced: it may live in data/NAME
-    read = intake.read_article(article)
+    _make_room(review, force)  # before the parse: a long list takes seconds, the refusal none
+    # the parse is kept in the project's .cache/reflist/, as fetch and audit keep it (with
+    # --no-fetch, the fetch run later then reads it instead of parsing the list again)
+    read = intake.read_article(article, cache_dir=review.root / ".cache" / "reflist",
+                               meanwhile=_parsing(review, progress, meanwhile))
     markdown, meta, parsed = read.markdown, read.meta, read.article
-    _make_room(review, force)
     # Everything is written into a hidden folder of the project first and swapped in at the end,
     # so an existing review is only replaced once its replacement is complete.
     try:
@@ -130,6 +158,21 @@ def init_review(article: Path | str, name: str, root: Path | str | None = None, 
     result.warnings = read.warnings
     _report(result, parsed, progress)
     return result
+
+
+Meanwhile = Callable[[Path, list[str], Progress], Callable[[], None] | None]
+
+
+def _parsing(review: Review, progress: Progress,
+             meanwhile: Meanwhile | None) -> Callable[[list[str]], Callable[[], None] | None]:
+    """What is done as the reference list is parsed: a line saying so for a long list, then
+    ``meanwhile`` (see :func:`reflist.parse_list` for what runs before and what during)."""
+    def before(entries: list[str]) -> Callable[[], None] | None:
+        workers = reflist.pool_workers(len(entries))
+        if workers:
+            progress(f"init: parsing {len(entries)} references in {workers} processes")
+        return meanwhile(review.root, entries, progress) if meanwhile else None
+    return before
 
 
 def _swap_in(staged: Review, review: Review) -> None:
@@ -267,15 +310,114 @@ def _report(result: InitResult, parsed: article_mod.Article, progress: Progress)
 
 def fetch_references(review: Review, base_url: str | None = None, mailto: str | None = None,
                      progress: Progress = stderr_progress, europepmc: bool = True,
-                     europepmc_url: str | None = None) -> int:
-    """Resolve the references and write the snapshot, exactly as ``evidence-review fetch`` does."""
+                     europepmc_url: str | None = None, client=None) -> int:
+    """Resolve the references and write the snapshot, exactly as ``evidence-review fetch`` does
+    (``client``: a Crossref client already asked for some of the DOIs, see :class:`EarlyPrefetch`)."""
     from evidence_review.records import fetch  # here: it loads the HTTP client and habanero
 
     progress("init: resolving references through Crossref")
+    if client is not None and sys.stderr.isatty():
+        client.wait()  # its progress bar ends before fetch prints (off a terminal there is no bar)
     args = Namespace(review=review.name, root=review.root, refresh=False, reconstruct=False,
                      base_url=base_url, mailto=mailto, no_europepmc=not europepmc,
                      europepmc_url=europepmc_url)
-    return fetch.run(args)
+    return fetch.run(args, client=client) if client is not None else fetch.run(args)
+
+
+# A list with fewer printed DOIs than this is one or two requests: fetch asks them as fast itself.
+PREFETCH_MIN = 100
+
+
+def printed_dois(entries: list[str]) -> list[str]:
+    """The valid DOIs printed in a reference list, normalised, sorted, once each (what fetch asks
+    Crossref for first), found by the field parser's DOI pattern before the list is parsed."""
+    found = set()
+    for entry in entries:
+        doi = fieldparser.tidy_link(fieldparser.printed_doi(entry))
+        if doi and is_valid(key := normalise(doi)):
+            found.add(key)
+    return sorted(found)
+
+
+class EarlyPrefetch:
+    """Crossref asked for a long list's printed DOIs while the list is parsed, in a thread.
+
+    The parse is CPU work (in worker processes for a long list) and the lookup mostly waiting on
+    Crossref's rate limit, so the two overlap. The answers stay with the client (:attr:`client`),
+    which the fetch step then uses: it is the client fetch would build (same server, contact and
+    cache), asked for the same DOIs, only earlier; a DOI the parse reads differently from the DOI
+    pattern is asked when fetch wants it. Nothing is asked for a list of fewer than
+    :data:`PREFETCH_MIN` printed DOIs, nor when the options are wrong (fetch then reports them, as
+    it does without this).
+    """
+
+    def __init__(self, base_url: str | None, mailto: str | None) -> None:
+        self.base_url, self.mailto = base_url, mailto
+        self.client: EarlyAnswers | None = None
+
+    def start(self, root: Path, entries: list[str], progress: Progress) -> Callable[[], None] | None:
+        """Get ready before the parse (no thread yet); returns what starts the thread."""
+        if len(entries) < PREFETCH_MIN:
+            return None
+        from evidence_review.records.crossref import CrossrefClient  # the HTTP stack: only now
+
+        try:
+            client = CrossrefClient(base_url=self.base_url, mailto=self.mailto,
+                                    cache_dir=Path(root) / ".cache" / "crossref")
+        except (InputError, CrossrefError):  # a bad --base-url or --mailto: fetch says so later
+            return None
+        self.client = EarlyAnswers(client, entries, progress)
+        return self.client.begin
+
+    def close(self, wait: bool = True) -> None:
+        """Close the client's connections, after its thread ended (``wait=False``: at once; the
+        thread, a daemon, then fails and ends on its own)."""
+        if self.client is not None:
+            if wait:
+                self.client.wait()
+            self.client.close()
+            self.client = None
+
+
+class EarlyAnswers:
+    """A Crossref client asked, in a thread, for the DOIs printed in ``entries`` (when there are
+    :data:`PREFETCH_MIN` or more); ``get_works`` gives those answers (waiting for them if need be)
+    and asks the client for any other DOI. Everything else is the client's own (its cache, the
+    DOIs it read from the cache, its options)."""
+
+    def __init__(self, client, entries: list[str], progress: Progress) -> None:
+        self._client = client
+        self._answers: dict = {}
+        self._thread = threading.Thread(target=self._ask, args=(entries, progress), daemon=True,
+                                        name="crossref-early")
+
+    def __getattr__(self, name: str):
+        return getattr(self._client, name)
+
+    def begin(self) -> None:
+        self._thread.start()
+
+    def _ask(self, entries: list[str], progress: Progress) -> None:
+        dois = printed_dois(entries)
+        if len(dois) < PREFETCH_MIN:
+            return
+        progress(f"init: asking Crossref for the {len(dois)} printed DOIs meanwhile")
+        try:
+            self._answers = self._client.get_works(dois)
+        except Exception:  # noqa: BLE001 - fetch asks again, and reports what goes wrong
+            self._answers = {}
+
+    def wait(self) -> None:
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def get_works(self, dois, refresh: bool = False) -> dict:
+        self.wait()
+        early = {} if refresh else self._answers
+        wanted = list(dict.fromkeys(normalise(d) for d in dois))
+        rest = [d for d in wanted if d not in early]
+        asked = self._client.get_works(rest, refresh=refresh) if rest else {}
+        return {d: early[d] if d in early else asked[d] for d in wanted}
 
 
 def next_steps(result: InitResult, fetched: bool) -> str:
