@@ -10,7 +10,6 @@ online-first year for the issue year, missing access date). A value the record d
 
 from __future__ import annotations
 
-import gc
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,6 +18,7 @@ from evidence_review.audit.findings import AuditResult, Finding, RefAudit, _get
 from evidence_review.audit.markers import check_list, check_markers
 from evidence_review.audit.updates import check_europepmc_updates, check_updates
 from evidence_review.core.dates import csl_year
+from evidence_review.core.gcpause import no_gc_passes
 from evidence_review.core.pages import page_range
 from evidence_review.core.paths import Review
 from evidence_review.core.textmatch import (
@@ -483,14 +483,9 @@ def audit_review(cited_refs: list[CitedReference], snapshot: Any,
         What intake found of the list (review.yaml ``article.reference_list``: ``heading``,
         ``position``); a list without a heading is a finding, as is no list at all.
     """
-    collecting = gc.isenabled()
-    gc.disable()  # a finding or two per reference, no cycles: no collection passes over them
-    try:
+    with no_gc_passes():  # a finding or two per reference
         return _audit_review(cited_refs, snapshot, article_markers, article_updated, source_texts,
                              reference_list)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _audit_review(cited_refs: list[CitedReference], snapshot: Any, article_markers: list[str] | None,
@@ -536,13 +531,8 @@ def review_audit(review: Review, cited: list[CitedReference] | None = None, snap
                  article: Any = None, meta: Any = None, source_texts: Any = None) -> AuditResult:
     """:func:`audit_review` of one review's files; pieces a caller has already loaded are passed in
     (the report's session does), the rest are read here (``evidence-review audit``)."""
-    collecting = gc.isenabled()
-    gc.disable()  # reading the list and auditing it make many small objects and no cycles
-    try:
+    with no_gc_passes():  # reading the list and auditing it
         return _review_audit(review, cited, snapshot, article, meta, source_texts)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _review_audit(review: Review, cited: list[CitedReference] | None, snapshot: Any, article: Any,

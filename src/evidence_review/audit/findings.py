@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass, field
 from typing import Any
 
+from evidence_review.core.gcpause import no_gc_passes
 from evidence_review.core.vocab import SEVERITIES
 from evidence_review.intake.references import CitedReference
 
@@ -86,17 +86,12 @@ class AuditResult:
         snapshot : Snapshot, dict or None
             Anything with ``provenance`` and ``retrieved`` (attributes or keys).
         """
-        collecting = gc.isenabled()
-        gc.disable()  # tens of thousands of small dicts, no cycles
-        try:
+        with no_gc_passes():  # tens of thousands of small dicts
             return {"review": review_name,
                     "snapshot": {"provenance": _get(snapshot, "provenance"),
                                  "retrieved": _get(snapshot, "retrieved")},
                     "references": [r.to_dict() for r in self.references],
                     "markers": [f.to_dict() for f in self.markers]}
-        finally:
-            if collecting:
-                gc.enable()
 
     def to_frame(self):
         """One row per finding: ref, status, field, severity, cited, record, message, suggestion."""

@@ -20,7 +20,6 @@ from __future__ import annotations
 import copy
 import ctypes
 import ctypes.util
-import gc
 import hashlib
 import json
 import logging
@@ -37,6 +36,7 @@ from pydantic_core import from_json
 
 from evidence_review.core import jsontext
 from evidence_review.core.errors import InputError, Problem, SnapshotError
+from evidence_review.core.gcpause import no_gc_passes
 from evidence_review.core.safety import strip_credentials
 from evidence_review.core.schemas import CrossrefWork, SnapshotManifest, shape_problems, work_problem
 from evidence_review.core.vocab import RESOLVED, STATUSES
@@ -145,18 +145,13 @@ class Snapshot:
         works: dict[str, dict] = {}
         pending: dict[str, tuple[str, dict, bytes]] = {}
         base = os.fspath(directory)
-        collecting = gc.isenabled()
-        gc.disable()  # 10,000 small records make no cycles: no collection passes over them
-        try:
+        with no_gc_passes():  # 10,000 small records
             for doi, entry in manifest["works"].items():
                 data = _verified_bytes(directory, doi, entry, base)
                 if lazy:
                     pending[normalise(doi)] = (doi, entry, data)
                 else:
                     works[normalise(doi)] = _parse_work(directory, doi, entry, data)
-        finally:
-            if collecting:
-                gc.enable()
         return cls(directory=directory, manifest=manifest, _works=works, _pending=pending,
                    _as_stored=as_stored)
 
