@@ -9,6 +9,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from _pytest.nodeid import NodeId
@@ -32,6 +33,7 @@ from evidence_review.records.europepmc_standin import EuropePMCStandIn
 from evidence_review.records.standin import CrossrefStandIn
 
 MAILTO = "reviewer@example.org"
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 
 RECORDS = SAMPLE_RECORDS
 DATACITE_DOI = next(iter(SAMPLE_OTHER_AGENCY))
@@ -72,6 +74,22 @@ def pytest_sessionfinish(session):
     if blank is not None:
         os.environ.pop("EUROPEPMC_BASE_URL", None)
         blank.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (Debian's, installed by .ci/run) driven by Playwright; its own download is
+    never used. Skips when Chromium is not installed."""
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"Chromium not found at {CHROMIUM}: install it (apt-get install chromium) "
+                    "or set CHROMIUM to its executable")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        # --no-sandbox: CI containers run as root, where Chromium's sandbox cannot start.
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield instance
+        instance.close()
 
 
 @pytest.fixture

@@ -93,6 +93,25 @@ def test_the_real_build_runs_for_a_page_without_list_and_one_citing_by_link(proj
     assert 'id="ref-1"' in knee
 
 
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [390, 768])
+def test_no_table_of_the_new_reviews_scrolls_sideways(project, browser, width):
+    """Their tables hold values the default review has not (short DOIs and hosts in the audit's
+    seven columns widened it past 768 px)."""
+    page = browser.new_context(offline=True, viewport={"width": width, "height": 900}).new_page()
+    wide = {}
+    for name in ("knee", "nolist", "sleep", "vitamin-d"):
+        page.goto((project / "reports" / name / "review.html").as_uri())
+        scroll, client = page.evaluate("[document.documentElement.scrollWidth, "
+                                       "document.documentElement.clientWidth]")
+        regions = page.evaluate("""[...document.querySelectorAll('.table-wrap')]
+            .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.getAttribute('aria-label'))""")
+        if scroll > client or regions:
+            wide[name] = (scroll, client, regions)
+    page.context.close()
+    assert wide == {}, f"at {width} px: {wide}"
+
+
 def test_the_default_review_is_untouched_by_new_reviews():
     # the committed muscle-spasm derived files are what prepare() writes (nothing to rewrite)
     from evidence_review.core.paths import Review

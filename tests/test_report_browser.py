@@ -12,34 +12,17 @@ not what these checks are about.
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 # Each TOC link's target, looked up the way the browser resolves a fragment.
 _TOC_TARGETS = """links => links.map(a => {
   const id = decodeURIComponent(a.getAttribute('href').slice(1));
   return [a.getAttribute('href'), document.getElementById(id) !== null];
 })"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).is_file():
-        pytest.skip(f"Chromium not found at {CHROMIUM}: install it (apt-get install chromium) "
-                    "or set CHROMIUM to its executable")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        # --no-sandbox: CI containers run as root, where Chromium's sandbox cannot start.
-        instance = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield instance
-        instance.close()
 
 
 @pytest.fixture(scope="module")
