@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import threading
 from concurrent import futures
 from pathlib import Path
 
@@ -307,3 +308,44 @@ def test_printed_dois_are_found_by_the_parsers_doi_pattern():
     entries = ["[1] A. Title. J. 2020;1:1-2. doi:10.5555/ABC.1.", "[2] B. https://doi.org/10.5555/abc.1",
                "[3] C. https://example.org/page", "[4] D. doi: 10.5555/x y(1)", "[5] E. 10.5555/bare.2)"]
     assert init.printed_dois(entries) == ["10.5555/abc.1", "10.5555/bare.2", "10.5555/x"]
+
+
+class _SlowStreamingClient(_Client):
+    """Answers in two batches, the second only once the test lets it go."""
+
+    def __init__(self):
+        super().__init__()
+        self.second = threading.Event()
+
+    def get_works(self, dois, refresh=False, on_settled=None):
+        dois = list(dois)
+        self.asked.append((dois, refresh))
+        first, second = dois[:2], dois[2:]
+        if on_settled:
+            on_settled({d: f"answer {d}" for d in first})
+        self.second.wait(timeout=10)
+        if on_settled and second:
+            on_settled({d: f"answer {d}" for d in second})
+        return {d: f"answer {d}" for d in dois}
+
+
+def test_early_answers_reach_fetch_as_they_arrive_not_after_the_last():
+    client = _SlowStreamingClient()
+    entries = [f"[{i}] Work {i}. https://doi.org/10.5555/X.{i}" for i in range(1, 5)]
+    early = init.EarlyAnswers(client, entries, progress=lambda line: None)
+    settled: list[list[str]] = []
+
+    def on_settled(batch):
+        settled.append(sorted(batch))
+        client.second.set()  # the second batch lands only after fetch had the first
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(init, "PREFETCH_MIN", 1)
+        early.begin()
+        got = early.get_works([f"10.5555/x.{i}" for i in (4, 3, 2, 1)] + ["10.5555/x.9"],
+                              on_settled=on_settled)
+    assert settled[0] == ["10.5555/x.1", "10.5555/x.2"]  # before the thread had the rest
+    assert sorted(d for batch in settled for d in batch) == [f"10.5555/x.{i}" for i in (1, 2, 3, 4, 9)]
+    assert list(got) == ["10.5555/x.4", "10.5555/x.3", "10.5555/x.2", "10.5555/x.1", "10.5555/x.9"]
+    assert client.asked[-1] == (["10.5555/x.9"], False)  # only the DOI not printed is asked again
+    early.close()

@@ -244,7 +244,7 @@ def resolve_references(cited_refs: list[CitedReference], client: WorksClient,
     _memo = {}
     early: dict[str, Resolution] = {}
     try:
-        if valid and on_resolved is not None and _streams(client):
+        if valid and on_resolved is not None and streams(client):
             waiting: dict[str, list[CitedReference]] = {}
             for r in cited_refs:
                 if is_valid(printed.get(r.number, "")):
@@ -276,7 +276,7 @@ def resolve_references(cited_refs: list[CitedReference], client: WorksClient,
         _memo = None
 
 
-def _streams(client: WorksClient) -> bool:
+def streams(client: WorksClient) -> bool:
     """Whether the client's get_works reports outcomes as they settle (``on_settled``)."""
     try:
         return "on_settled" in inspect.signature(client.get_works).parameters

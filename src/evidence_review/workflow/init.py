@@ -39,6 +39,7 @@ from evidence_review.intake import extract, fieldparser, reflist
 from evidence_review.intake import parse as intake
 from evidence_review.intake.references import CitedReference
 from evidence_review.records.doi import is_valid, normalise
+from evidence_review.records.resolve import streams
 from evidence_review.workflow.prepare import prepare
 
 # Section names that hold no health claims (compared lower-case); the reviewer can edit the list.
@@ -381,13 +382,20 @@ class EarlyPrefetch:
 
 class EarlyAnswers:
     """A Crossref client asked, in a thread, for the DOIs printed in ``entries`` (when there are
-    :data:`PREFETCH_MIN` or more); ``get_works`` gives those answers (waiting for them if need be)
-    and asks the client for any other DOI. Everything else is the client's own (its cache, the
-    DOIs it read from the cache, its options)."""
+    :data:`PREFETCH_MIN` or more); ``get_works`` gives those answers and asks the client for any
+    other DOI. Everything else is the client's own (its cache, the DOIs it read from the cache,
+    its options).
+
+    Answers are handed on as they arrive: when fetch asks (after the parse) while the thread is
+    still waiting on Crossref, ``get_works(on_settled=)`` reports the answers already in at once
+    and each later batch as it lands, so fetch resolves and writes works during the last
+    requests instead of after them.
+    """
 
     def __init__(self, client, entries: list[str], progress: Progress) -> None:
         self._client = client
         self._answers: dict = {}
+        self._arrived = threading.Condition()
         self._thread = threading.Thread(target=self._ask, args=(entries, progress), daemon=True,
                                         name="crossref-early")
 
@@ -398,26 +406,52 @@ class EarlyAnswers:
         self._thread.start()
 
     def _ask(self, entries: list[str], progress: Progress) -> None:
-        dois = printed_dois(entries)
-        if len(dois) < PREFETCH_MIN:
-            return
-        progress(f"init: asking Crossref for the {len(dois)} printed DOIs meanwhile")
         try:
-            self._answers = self._client.get_works(dois)
-        except Exception:  # noqa: BLE001 - fetch asks again, and reports what goes wrong
-            self._answers = {}
+            dois = printed_dois(entries)
+            if len(dois) < PREFETCH_MIN:
+                return
+            progress(f"init: asking Crossref for the {len(dois)} printed DOIs meanwhile")
+            self._keep(self._client.get_works(dois, on_settled=self._keep)
+                       if streams(self._client) else self._client.get_works(dois))
+        except Exception:  # noqa: BLE001 - fetch asks again for what is missing, and reports it
+            pass
+        finally:
+            with self._arrived:
+                self._arrived.notify_all()
+
+    def _keep(self, batch: dict) -> None:
+        with self._arrived:
+            self._answers.update(batch)
+            self._arrived.notify_all()
 
     def wait(self) -> None:
         if self._thread.is_alive():
             self._thread.join()
 
-    def get_works(self, dois, refresh: bool = False) -> dict:
-        self.wait()
-        early = {} if refresh else self._answers
+    def get_works(self, dois, refresh: bool = False, on_settled: Callable[[dict], None] | None = None,
+                  ) -> dict:
         wanted = list(dict.fromkeys(normalise(d) for d in dois))
-        rest = [d for d in wanted if d not in early]
-        asked = self._client.get_works(rest, refresh=refresh) if rest else {}
-        return {d: early[d] if d in early else asked[d] for d in wanted}
+        given: dict = {}
+        if not refresh:
+            todo = set(wanted)
+            while True:
+                with self._arrived:
+                    new = {d: self._answers[d] for d in todo if d in self._answers}
+                    if not new and self._thread.is_alive():
+                        self._arrived.wait(timeout=0.1)
+                        continue
+                todo -= new.keys()
+                given.update(new)
+                if new and on_settled is not None:
+                    on_settled(new)  # in this thread, as the client's own on_settled is called
+                if not new and not self._thread.is_alive():
+                    break
+        self.wait()  # the client is not shared between threads: ask the rest when it is free
+        rest = [d for d in wanted if d not in given]
+        if rest:
+            given.update(self._client.get_works(rest, refresh=refresh, on_settled=on_settled)
+                         if on_settled is not None else self._client.get_works(rest, refresh=refresh))
+        return {d: given[d] for d in wanted}
 
 
 def next_steps(result: InitResult, fetched: bool) -> str:
