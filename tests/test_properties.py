@@ -6,12 +6,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import unicodedata
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from evidence_review.appraisal import claims as claims_mod
+from evidence_review.core import textmatch
 from evidence_review.core.datafile import parse_yaml
 from evidence_review.core.errors import InputError, Problem, SnapshotError
 from evidence_review.core.safety import FORMULA_START, csv_cell, csv_text, http_url, strip_credentials
@@ -134,3 +137,15 @@ def test_the_property_tests_read_real_files_too():
     assert not shape_problems(ReviewFile, data, "review.yaml", lines)
     data, lines = parse_yaml((root / "sources.yaml").read_text(encoding="utf-8"), "sources.yaml")
     assert not shape_problems(SourcesFile, data, "sources.yaml", lines)
+
+
+def _text_key_by_decomposition(text: str) -> str:
+    """text_key's general path (NFKD, combining marks dropped, casefold), for any text."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    return " ".join(re.sub(r"[^\w]+", " ", text.replace("&", " and ")).split())
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80) | st.text(max_size=80))
+def test_text_keys_ascii_shortcut_gives_the_general_key(text):
+    assert textmatch.text_key.__wrapped__(text) == _text_key_by_decomposition(text)

@@ -10,6 +10,7 @@ from functools import lru_cache
 
 TITLE_SIMILAR = 0.9  # key similarity above which a title differs only in wording, not identity
 _SUBTITLE_SEPARATOR = re.compile(r"\s*[:.?!]\s+|\s+[-\u2013\u2014]\s+")
+_NON_WORD = re.compile(r"[^\w]+")
 
 
 @lru_cache(maxsize=1 << 16)  # a pure function of a string; the audit asks it ~12 times a reference
@@ -17,10 +18,13 @@ def text_key(text: str | None) -> str:
     """Case-, accent- and punctuation-insensitive key: 'Sports Health: A…' -> 'sports health a…'."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    if text.isascii():  # nothing to decompose or strip: the same key, without a pass per character
+        text = text.lower()
+    else:
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
     text = text.replace("&", " and ")
-    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+    return " ".join(_NON_WORD.sub(" ", text).split())
 
 
 def appears_in(value: str | None, printed: str | None) -> bool:
