@@ -443,7 +443,13 @@ def test_a_full_disk_during_build_leaves_the_previous_report_whole(project):
     before = tree_digest(reports)
     result = run_limited(project, "fsize", 60_000, "build", "--no-pdf")
     assert_clean(result, 1, "File too large", "unchanged")
-    assert tree_digest(reports) == before
+    after = tree_digest(reports)
+    # the disk may fill while the notebook runs (the kernel writes caches): the executed copy of a
+    # failed notebook is then kept beside the report, named in the error; the report is untouched
+    if "notebooks/03-report.failed.ipynb" in after:
+        assert "03-report.failed.ipynb" in result.stderr
+        del after["notebooks/03-report.failed.ipynb"]
+    assert after == before
     assert not [p for p in reports.iterdir() if p.name.startswith(".build-")]
 
 

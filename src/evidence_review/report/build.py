@@ -273,7 +273,7 @@ def build(review: Review, pdf: bool = True, progress: Callable[[str], None] | No
         _move_into_place(staging, out)
     except OSError as exc:
         raise BuildError(_cannot_write(review, exc, staging)) from None
-    except InputError as exc:  # an atomic write that failed, already naming its file
+    except (InputError, BuildError) as exc:  # a write that failed, or a notebook: both named
         raise BuildError(f"{exc}; the previous report in {review.rel(out)}/ is unchanged") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
