@@ -270,6 +270,10 @@ class CrossrefClient:
         Longest single back-off in seconds.
     """
 
+    #: every work message it returns has passed :func:`work_problem` (a client wrapping this one
+    #: passes the attribute on, so ``fetch`` does not check the shape of the same record again)
+    checks_works = True
+
     def __init__(self, base_url: str | None = None, mailto: str | None = None,
                  timeout: float = 10.0, plus_token: str | None = None,
                  cache_dir: str | os.PathLike | None = None, max_attempts: int = 5,
@@ -639,9 +643,12 @@ class CrossrefClient:
         return self.cache_root / f"{safe_name(doi)}{suffix}" if self.cache_root else None
 
     def _cache_get(self, doi: str) -> WorkOutcome | None:
-        path = self._cache_path(doi)
-        if path is None:
+        if self.cache_root is None:
             return None
+        stem = safe_name(doi)
+        if not (self._entries.may_hold(f"{stem}.json") or self._entries.may_hold(f"{stem}.404.json")):
+            return None  # neither entry was listed (a cold cache): no path to build, nothing to ask
+        path = self._cache_path(doi)
         try:
             if self._entries.may_hold(path.name) and path.exists():
                 envelope = _check_work(json.loads(path.read_text("utf-8")), doi)

@@ -93,7 +93,8 @@ def fetch(review: Review, *, refresh: bool = False, base_url: str | None = None,
     # each accepted record's file is written into the snapshot's staging folder as soon as its
     # reference is resolved, while later batches are still being fetched
     staged = StagedWorks(review.snapshot_dir, on_disk)
-    checked = isinstance(client, CrossrefClient)  # it checks every record's shape as it arrives
+    # the client checks every record's shape as it arrives (so does init's client, which wraps one)
+    checked = getattr(client, "checks_works", False) is True
     try:
         resolutions = resolve_references(
             todo, client, refresh=refresh,
@@ -127,12 +128,12 @@ def _write(review: Review, client, server: str, resolutions: dict, kept: dict,
     # a kept record stays as stored (carried over unread), even if another reference resolved to it
     carried = {entry["doi"] for entry in kept.values() if entry.get("doi")}
     works = {doi: message for doi, message in works.items() if doi not in carried}
-    for number in sorted(references, key=lambda n: (len(n), n)):
-        entry = references[number]
-        _say(progress, f"  [{number}] {entry['status']}"
-                       + (f": {entry['doi']}" if entry.get("doi") else "")
-                       + (f" ({entry['reason']})" if entry.get("reason") and entry["status"]
-                          not in ("matched",) else ""))
+    lines = [f"  [{number}] {entry['status']}"
+             + (f": {entry['doi']}" if entry.get("doi") else "")
+             + (f" ({entry['reason']})" if entry.get("reason") and entry["status"] not in ("matched",)
+                else "")
+             for number, entry in ((n, references[n]) for n in sorted(references, key=lambda n: (len(n), n)))]
+    _say_each(progress, lines)
     return write_snapshot(
         review.snapshot_dir, works, references, provenance="crossref-api",
         retrieved=dt.datetime.now(dt.UTC).date().isoformat(), base_url=server,
@@ -288,3 +289,15 @@ def run(args: Namespace, client: CrossrefClient | None = None) -> int:
 
 def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def _say_each(progress: Callable[[str], None] | None, lines: list[str]) -> None:
+    """One ``progress`` call per line; to stderr, the lines go in one write (10,000 references
+    are 10,000 lines: one write each was a system call and a flush each)."""
+    if progress is _stderr:
+        if lines:
+            sys.stderr.write("".join(line + "\n" for line in lines))
+            sys.stderr.flush()
+    else:
+        for line in lines:
+            _say(progress, line)
