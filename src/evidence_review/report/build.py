@@ -93,7 +93,7 @@ def execute_notebooks(review: Review, out_dir: Path, names: list[str] = NOTEBOOK
                 # no cwd=: papermill would chdir this whole process, which races between the
                 # threads here; the notebooks get the project root as a parameter instead.
                 # request_save_on_cell_execute=False: papermill would rewrite (and validate) the
-                # whole notebook twice per cell, ~0.8 s of CPU on the default review; it is
+                # whole notebook twice per cell, ~1.5 s of CPU on the default review; it is
                 # written once at the end, and on a failure before the error is raised.
                 kernel_name="python3", progress_bar=False, log_output=False,
                 extra_arguments=KERNEL_ARGS, request_save_on_cell_execute=False)
