@@ -70,8 +70,7 @@ def _encode(value: Any, out: list[str], newline: str, sort_keys: bool, depth: in
     # most of a snapshot or an audit is short strings and None inside small dicts.
     if depth > 500:  # json.dumps would say "circular reference" or recurse: let it
         raise _Fallback
-    kind = type(value)
-    if kind is dict:
+    if isinstance(value, dict):  # subclasses too (an OrderedDict), as json.dumps writes them
         if not value:
             out.append("{}")
             return
@@ -92,7 +91,7 @@ def _encode(value: Any, out: list[str], newline: str, sort_keys: bool, depth: in
                 _encode(item, out, inner, sort_keys, depth + 1)
             sep = after
         append(newline + "}")
-    elif kind is list or kind is tuple:
+    elif isinstance(value, (list, tuple)):
         if not value:
             out.append("[]")
             return
@@ -110,12 +109,12 @@ def _encode(value: Any, out: list[str], newline: str, sort_keys: bool, depth: in
             sep = after
         append(newline + "]")
     else:
-        _encode_other(value, out, newline, sort_keys, depth)
+        _encode_other(value, out)
 
 
-def _encode_other(value: Any, out: list[str], newline: str, sort_keys: bool, depth: int) -> None:
-    """Subclasses of the JSON types (a str or int subclass, an OrderedDict...), as json.dumps
-    treats them; anything else goes to json.dumps."""
+def _encode_other(value: Any, out: list[str]) -> None:
+    """Subclasses of the JSON scalars (a str or int subclass), as json.dumps treats them; anything
+    else goes to json.dumps."""
     if isinstance(value, str):
         out.append(encode_basestring(value))
     elif value is None:
@@ -128,30 +127,5 @@ def _encode_other(value: Any, out: list[str], newline: str, sort_keys: bool, dep
         out.append(_INT_REPR(value))
     elif isinstance(value, float):
         out.append(_float(value))
-    elif isinstance(value, dict):
-        if not value:
-            out.append("{}")
-            return
-        inner = newline + "  "
-        items = sorted(value.items()) if sort_keys else value.items()
-        sep = "{" + inner
-        for key, item in items:
-            if not isinstance(key, str):
-                raise _Fallback
-            out.append(sep + encode_basestring(key) + ": ")
-            _encode(item, out, inner, sort_keys, depth + 1)
-            sep = "," + inner
-        out.append(newline + "}")
-    elif isinstance(value, (list, tuple)):
-        if not value:
-            out.append("[]")
-            return
-        inner = newline + "  "
-        sep = "[" + inner
-        for item in value:
-            out.append(sep)
-            _encode(item, out, inner, sort_keys, depth + 1)
-            sep = "," + inner
-        out.append(newline + "]")
     else:
         raise _Fallback
