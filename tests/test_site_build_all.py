@@ -4,6 +4,7 @@ imported by the parent)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -66,18 +67,27 @@ def test_thread_engine_runs_chunks_side_by_side_and_yields_as_they_end():
     assert engine._threads is None  # shut down on exit
 
 
-def test_the_parent_of_build_all_imports_no_report_stack(tmp_path):
-    code = ("import sys\nfrom evidence_review.cli import main\n"
-            f"main.main(['build', '--all', '--no-pdf', '--root', {str(tmp_path)!r}])\n"
-            "heavy = [m for m in ('pandas', 'nbconvert', 'papermill', 'distributed', "
-            "'evidence_review.report.session') if m in sys.modules]\nprint(heavy)")
+def _loaded_by(argv: list[str], modules: tuple[str, ...]) -> tuple[int, list[str]]:
+    """The exit code of the CLI run with ``argv`` in a new interpreter, and which of ``modules``
+    that run imported."""
+    code = ("import json, sys\nfrom evidence_review.cli import main\n"
+            f"code = main.main({argv!r})\n"
+            f"print(json.dumps([code, [m for m in {modules!r} if m in sys.modules]]))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "[]"
+    status, loaded = json.loads(done.stdout)  # the run printed nothing else on stdout
+    return status, loaded
+
+
+def test_the_parent_of_build_all_imports_no_report_stack(tmp_path):
+    _, loaded = _loaded_by(["build", "--all", "--no-pdf", "--root", str(tmp_path)],
+                           ("pandas", "nbconvert", "papermill", "distributed",
+                            "evidence_review.report.session"))
+    assert loaded == []
 
 
 @pytest.mark.slow
-def test_builds_run_on_a_local_cluster(tmp_path, monkeypatch, capsys):
-    """Two reviews whose check fails: both builds run on a 2-worker LocalCluster, each in a child
+def test_builds_run_on_engine_threads(tmp_path, monkeypatch, capsys):
+    """Two reviews whose check fails: both builds run on 2 engine threads (no Dask), each in a child
     `evidence-review build` whose own message and exit code come back."""
     monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
     _broken_reviews(tmp_path, ["first", "second"])
@@ -89,9 +99,6 @@ def test_builds_run_on_a_local_cluster(tmp_path, monkeypatch, capsys):
 
 
 def test_a_single_build_process_imports_neither_the_site_stack_nor_the_charts(tmp_path):
-    code = ("import sys\nfrom evidence_review.cli import main\n"
-            f"code = main.main(['build', '--review', 'absent', '--root', {str(tmp_path)!r}])\n"
-            "print(code, [m for m in ('matplotlib', 'duckdb', 'distributed', 'evidence_review.site.scan')"
-            " if m in sys.modules])")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "2 []"
+    status, loaded = _loaded_by(["build", "--review", "absent", "--root", str(tmp_path)],
+                                ("matplotlib", "duckdb", "distributed", "evidence_review.site.scan"))
+    assert (status, loaded) == (2, [])
