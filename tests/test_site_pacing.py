@@ -6,13 +6,13 @@ from __future__ import annotations
 import threading
 import time
 
-from evidence_review.records import crossref
-from evidence_review.records.crossref import GUARD_S, _RateLimiter
+from evidence_review.records import politeness
+from evidence_review.records.politeness import GUARD_S, RateLimiter
 
 
 def test_a_request_waits_one_interval_after_the_answer_limit_requests_back(monkeypatch):
-    monkeypatch.setattr(crossref, "ARRIVAL_CAP_S", 1.0)
-    limiter = _RateLimiter(10.0, interval=0.3)  # 10/s: 3 per 0.3 s
+    monkeypatch.setattr(politeness, "ARRIVAL_CAP_S", 1.0)
+    limiter = RateLimiter(10.0, interval=0.3)  # 10/s: 3 per 0.3 s
     assert (limiter.limit, round(limiter.interval, 6)) == (3, 0.3)
     t0 = time.monotonic()
     first = [limiter.acquire() for _ in range(3)]  # a burst of 3 is allowed
@@ -27,16 +27,16 @@ def test_a_request_waits_one_interval_after_the_answer_limit_requests_back(monke
 
 
 def test_a_slow_answer_counts_as_arrived_after_the_cap(monkeypatch):
-    monkeypatch.setattr(crossref, "ARRIVAL_CAP_S", 0.3)
-    limiter = _RateLimiter(5.0, interval=0.2)  # 5/s: 1 per 0.2 s
+    monkeypatch.setattr(politeness, "ARRIVAL_CAP_S", 0.3)
+    limiter = RateLimiter(5.0, interval=0.2)  # 5/s: 1 per 0.2 s
     hung = limiter.acquire()  # not answered before the next one may start
     second = limiter.acquire()
     assert 0.3 + 0.2 + GUARD_S - 1e-3 <= second[0] - hung[0] < 1.0
 
 
 def test_an_answer_wakes_a_waiting_thread_early(monkeypatch):
-    monkeypatch.setattr(crossref, "ARRIVAL_CAP_S", 1.0)
-    limiter = _RateLimiter(20.0, interval=0.05)  # 1 per 0.05 s
+    monkeypatch.setattr(politeness, "ARRIVAL_CAP_S", 1.0)
+    limiter = RateLimiter(20.0, interval=0.05)  # 1 per 0.05 s
     ticket = limiter.acquire()
     started: list[float] = []
     waiter = threading.Thread(target=lambda: started.append(limiter.acquire()[0]))
@@ -48,5 +48,5 @@ def test_an_answer_wakes_a_waiting_thread_early(monkeypatch):
 
 
 def test_rates_below_one_per_interval_are_spaced():
-    limiter = _RateLimiter(0.5)
+    limiter = RateLimiter(0.5)
     assert (limiter.limit, limiter.interval) == (1, 2.0)

@@ -22,19 +22,14 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
-import random
 import re
 import sys
 import threading
-import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -43,13 +38,6 @@ import habanero
 import habanero.request
 import habanero.request_class
 import httpx2
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-    stop_before_delay,
-)
 from tqdm import tqdm
 
 from evidence_review import __version__
@@ -58,6 +46,14 @@ from evidence_review.core.safety import base_url_problem, mailto_problem, strip_
 from evidence_review.core.schemas import work_problem
 from evidence_review.records.cache import EntryFolder
 from evidence_review.records.doi import is_valid, normalise
+from evidence_review.records.politeness import (
+    STOPPED_EARLY,
+    PoliteRetries,
+    RateLimiter,
+    Retryable,
+    describe,
+    retry_after,
+)
 from evidence_review.records.snapshot import safe_name
 
 __all__ = ["DEFAULT_BASE_URL", "CrossrefClient", "WorkOutcome", "ErrorBudgetExceeded",
@@ -70,20 +66,12 @@ DEFAULT_BASE_URL = "https://api.crossref.org"
 # Crossref's limits since 1 Dec 2025: (requests per second, concurrent requests).
 PUBLIC_POOL = (5.0, 1)
 POLITE_POOL = (10.0, 5)
-# The rate limiter (see _RateLimiter) spaces request N+limit one interval + GUARD_S after the
-# answer to request N, or after ARRIVAL_CAP_S from its start if that is sooner: the time a request
-# may take to arrive (thread scheduling on a loaded machine, the network).
-GUARD_S = 0.01
-ARRIVAL_CAP_S = 0.1
 # Batch size. Crossref serves up to 1,000 rows per page, but the DOIs travel in the URL
 # (``filter=doi:A,doi:B``, percent-encoded, ~45-60 characters each) and URLs beyond ~8 KiB are
 # refused by common front ends (nginx's default request-line buffer is 8 KiB). 100 DOIs keep a
 # typical batch near 5 KiB; the URL-length cap below splits batches of unusually long DOIs.
 BATCH_MAX_DOIS = 100
 BATCH_MAX_URL = 7000
-# The error budget applies once a run made this many requests (one early failure is not a trend).
-ERROR_BUDGET_MIN_REQUESTS = 10
-STOPPED_EARLY = "stopped early: error budget exceeded"
 _DOI_LIKE = re.compile(r"^10\.[^/\s]+/\S+$")
 
 
@@ -103,12 +91,8 @@ class ErrorBudgetExceeded(CrossrefError):
     """Too many of this run's requests failed; the run stopped asking Crossref."""
 
 
-class _Retryable(CrossrefError):
+class _Retryable(Retryable, CrossrefError):
     """A failure worth another try (429, 5xx, timeout, reset, unreadable answer)."""
-
-    def __init__(self, reason: str, retry_after: float | None = None):
-        super().__init__(reason)
-        self.retry_after = retry_after
 
 
 class _NotFound(CrossrefError):
@@ -160,79 +144,7 @@ class _Httpx2Router:
 _ROUTER = _Httpx2Router()
 
 
-class _RateLimiter:
-    """At most ``limit`` requests in any ``interval`` seconds, across threads, counted the way
-    Crossref states its limit (``x-rate-limit-limit`` per ``x-rate-limit-interval``) and counts it:
-    by arrivals.
-
-    A client cannot see when a request arrives, only that it arrived after it started and before
-    its answer came back. A request may start once ``interval`` + ``GUARD_S`` has passed since the
-    *anchor* of the request ``limit`` starts earlier: the moment its answer came back, or
-    ``ARRIVAL_CAP_S`` after it started if that is sooner (an answer slower than that is taken to
-    have arrived within that time of its start, so a slow server does not slow the pace). So two
-    arrivals ``limit`` apart are at least ``interval`` apart unless a request took longer than
-    ``ARRIVAL_CAP_S`` to leave this process (the margin 0.9 × the rate gave, without its cost).
-    The concurrency limit, enforced separately, bounds any burst. This sends at the documented
-    limit itself rather than at a fraction of it.
-    Rates below one per interval are spaced ``1/rate`` apart. Use :meth:`slot` (or
-    :meth:`acquire` and :meth:`done`) around each request; a pause (Retry-After) holds back every
-    thread not yet started.
-    """
-
-    def __init__(self, rate: float, interval: float = 1.0) -> None:
-        self._cond = threading.Condition()
-        self._tickets: deque[list[float | None]] = deque(maxlen=1024)  # [start, anchor or None]
-        self._paused_until = 0.0
-        self.interval = interval
-        self.set_rate(rate, interval)
-
-    def set_rate(self, rate: float, interval: float | None = None) -> None:
-        with self._cond:
-            interval = self.interval if interval is None else interval
-            self.rate = rate
-            self.limit = max(1, math.floor(rate * interval + 1e-9))
-            self.interval = self.limit / rate  # 0.5/s in a 1 s interval: one start per 2 s
-
-    def pause(self, seconds: float) -> None:
-        """Nobody starts a request for ``seconds`` (Crossref said Retry-After)."""
-        with self._cond:
-            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
-
-    def acquire(self) -> list[float | None]:
-        """Wait until a request may start; returns its ticket (pass it to :meth:`done`)."""
-        with self._cond:
-            while True:
-                now = time.monotonic()
-                due = self._paused_until
-                if len(self._tickets) >= self.limit:
-                    start, answered = self._tickets[-self.limit]
-                    anchor = start + ARRIVAL_CAP_S
-                    if answered is not None:
-                        anchor = min(anchor, answered)
-                    due = max(due, anchor + self.interval + GUARD_S)
-                if now >= due:
-                    ticket: list[float | None] = [now, None]
-                    self._tickets.append(ticket)
-                    return ticket
-                self._cond.wait(due - now)  # woken early when an answer comes back
-
-    def done(self, ticket: list[float | None]) -> None:
-        """The request's answer (or failure) came back: it arrived by now."""
-        with self._cond:
-            if ticket[1] is None:
-                ticket[1] = time.monotonic()
-            self._cond.notify_all()
-
-    @contextmanager
-    def slot(self) -> Iterator[None]:
-        ticket = self.acquire()
-        try:
-            yield
-        finally:
-            self.done(ticket)
-
-
-class CrossrefClient:
+class CrossrefClient(PoliteRetries):
     """Resolve DOIs through Crossref's REST API, politely and reliably.
 
     Parameters
@@ -273,6 +185,7 @@ class CrossrefClient:
     #: every work message it returns has passed :func:`work_problem` (a client wrapping this one
     #: passes the attribute on, so ``fetch`` does not check the shape of the same record again)
     checks_works = True
+    _budget_error = ErrorBudgetExceeded
 
     def __init__(self, base_url: str | None = None, mailto: str | None = None,
                  timeout: float = 10.0, plus_token: str | None = None,
@@ -300,7 +213,7 @@ class CrossrefClient:
         pool_rate, pool_concurrency = POLITE_POOL if (self.mailto or token) else PUBLIC_POOL
         self.concurrency = concurrency or pool_concurrency
         self._rate_ceiling = rate
-        self._limiter = _RateLimiter(rate or pool_rate)
+        self._limiter = RateLimiter(rate or pool_rate)
         self._slots = threading.BoundedSemaphore(self.concurrency)
         self._lock = threading.Lock()
         # The token lives only in the HTTP client's default headers. The client is made at the
@@ -510,32 +423,6 @@ class CrossrefClient:
         return self._retrying(call, what=f"agency of {doi}", attempts=attempts)
 
     # ---- one request, retries, budgets --------------------------------------------------------
-    def _retrying(self, call: Callable[[], T], what: str, attempts: int | None = None) -> T:
-        """Run ``call`` with back-off until it succeeds, a non-retryable error, or a budget ends."""
-        attempts = attempts or self.max_attempts
-        made = 0
-        retrying = Retrying(
-            stop=stop_after_attempt(attempts) | stop_before_delay(self.time_budget),
-            wait=self._wait, retry=retry_if_exception_type(_Retryable), reraise=True,
-            before_sleep=lambda _state: self._bump("retries"))
-        try:
-            for attempt in retrying:
-                with attempt:
-                    made += 1
-                    return call()
-        except _Retryable as exc:
-            raise CrossrefError(f"gave up after {made} attempt{'s' * (made > 1)}: {exc}") from exc
-        raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
-
-    def _wait(self, state: RetryCallState) -> float:
-        """Crossref's Retry-After when it gave one, else exponential back-off plus random jitter."""
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, _Retryable) and exc.retry_after is not None:
-            self._limiter.pause(exc.retry_after)  # every thread holds back, not only this one
-            return exc.retry_after
-        base = min(self.backoff_max, self.backoff * 2 ** (state.attempt_number - 1))
-        return base + _jitter(base)
-
     def _request(self, send: Callable[[], Any], check: Callable[[Any], T],
                  keep_body: bool = False) -> T:
         """One HTTP exchange through habanero: limited, counted, classified, its answer checked.
@@ -600,43 +487,24 @@ class CrossrefClient:
                 return _NotFound(f"Crossref answered 404 {_snippet(response) or 'Not Found'}")
             if status == 429:
                 return self._failed(_Retryable("429 Too Many Requests",
-                                               _retry_after(response.headers.get("Retry-After"))))
+                                               retry_after(response.headers.get("Retry-After"))))
             if status >= 500:
                 return self._failed(_Retryable(f"{status} {response.reason_phrase}"))
             if status < 300:  # a 200 whose body habanero could not read
-                return self._failed(_Retryable(f"unreadable answer ({_describe(exc)})"))
+                return self._failed(_Retryable(f"unreadable answer ({describe(exc)})"))
             return self._failed(_Refused(f"Crossref answered {status}: {_snippet(response)}"))
         for cause in _chain(exc):
             if isinstance(cause, httpx2.TimeoutException):
                 return self._failed(_Retryable(f"no answer within {self.timeout:g} s"))
             if isinstance(cause, httpx2.TransportError):
-                return self._failed(_Retryable(f"connection failed ({_describe(cause)})"))
+                return self._failed(_Retryable(f"connection failed ({describe(cause)})"))
         raise exc  # not an HTTP problem: a bug, let it surface
 
-    def _failed(self, error: CrossrefError) -> CrossrefError:
-        self._bump("errors")
-        return error
+    def _give_up(self, what: str, message: str) -> CrossrefError:
+        return CrossrefError(message)  # the caller names the DOI or batch
 
-    def _start_run(self) -> None:
-        with self._lock:
-            self._run = {"requests": 0, "errors": 0, "stopped": False}
-
-    def _check_error_budget(self) -> None:
-        with self._lock:
-            run = self._run
-            if not run["stopped"] and run["requests"] >= ERROR_BUDGET_MIN_REQUESTS \
-                    and run["errors"] > self.error_budget * run["requests"]:
-                run["stopped"] = self.stats["stopped_early"] = True
-                log.warning("Crossref: %d of %d requests failed; %s.", run["errors"],
-                            run["requests"], STOPPED_EARLY)
-            if run["stopped"]:
-                raise ErrorBudgetExceeded(STOPPED_EARLY)
-
-    def _bump(self, key: str) -> None:
-        with self._lock:
-            self.stats[key] += 1
-            if key in ("requests", "errors"):
-                self._run[key] += 1
+    def _stopped(self, requests: int, errors: int) -> None:
+        log.warning("Crossref: %d of %d requests failed; %s.", errors, requests, STOPPED_EARLY)
 
     # ---- cache --------------------------------------------------------------------------------
     def _cache_path(self, doi: str, suffix: str = ".json") -> Path | None:
@@ -772,19 +640,6 @@ def _quote_doi(doi: str) -> str:
     return quote(doi, safe="/:;()._-<>")
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds; an HTTP date is read as 'soon')."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-        except (TypeError, ValueError):
-            return None
-
-
 def _seconds(interval: str) -> float:
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*", interval)
     if not m:
@@ -792,15 +647,11 @@ def _seconds(interval: str) -> float:
     return float(m.group(1)) * {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}[m.group(2) or "s"]
 
 
-def _jitter(base: float) -> float:
-    return random.uniform(0, base)  # noqa: S311 - jitter, not security
-
-
 def _json_of(response: httpx2.Response) -> Any:
     try:
         return response.json()
     except ValueError as exc:
-        raise _Retryable(f"unreadable answer ({_describe(exc)})") from exc
+        raise _Retryable(f"unreadable answer ({describe(exc)})") from exc
 
 
 def _snippet(response: httpx2.Response) -> str:
@@ -809,11 +660,6 @@ def _snippet(response: httpx2.Response) -> str:
     except Exception:  # noqa: BLE001 - a body we cannot decode says nothing useful
         return ""
     return text if len(text) <= 120 else text[:117] + "..."
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _chain(exc: BaseException | None) -> Iterator[BaseException]:

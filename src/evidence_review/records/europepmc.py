@@ -1,7 +1,7 @@
 """Europe PMC client: PMIDs, abstracts, publication types, MeSH, notices and open full texts by DOI.
 
-Polite in the same ways as the Crossref client (:mod:`evidence_review.records.crossref`, whose rate
-limiter and back-off helpers it reuses): a rate limit (requests per interval), bounded concurrency,
+Polite in the same ways as the Crossref client (both ask through
+:mod:`evidence_review.records.politeness`): a rate limit (requests per interval), bounded concurrency,
 retries with exponential back-off and jitter (tenacity) honouring ``Retry-After``, a time budget per
 request and an error budget per run, and an on-disk cache keyed by server and query. HTTP goes
 through httpx.
@@ -36,20 +36,20 @@ from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 import httpx
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-    stop_before_delay,
-)
 
 from evidence_review import __version__
 from evidence_review.core.atomic import write_bytes
 from evidence_review.core.dates import nlm_date
 from evidence_review.core.errors import EuropePMCError
-from evidence_review.records.crossref import _describe, _jitter, _RateLimiter, _retry_after
 from evidence_review.records.doi import normalise
+from evidence_review.records.politeness import (
+    STOPPED_EARLY,
+    PoliteRetries,
+    RateLimiter,
+    Retryable,
+    describe,
+    retry_after,
+)
 
 __all__ = ["DEFAULT_BASE_URL", "EuropePMCClient", "RecordOutcome", "TextOutcome",
            "client_string", "NOT_IN_EUROPEPMC"]
@@ -64,8 +64,6 @@ DEFAULT_RATE = 5.0
 DEFAULT_CONCURRENCY = 2
 BATCH_MAX_DOIS = 50
 BATCH_MAX_URL = 6000
-ERROR_BUDGET_MIN_REQUESTS = 10
-STOPPED_EARLY = "stopped early: error budget exceeded"
 # Prefer the MEDLINE record of a DOI over a preprint or an agricultural record of the same DOI.
 _SOURCE_ORDER = {"MED": 0, "PMC": 1, "PPR": 3}
 _PMCID = re.compile(r"^PMC\d{1,9}$")
@@ -93,10 +91,8 @@ class TextOutcome:
     reason: str | None = None
 
 
-class _Retryable(EuropePMCError):
-    def __init__(self, reason: str, retry_after: float | None = None):
-        super().__init__(reason)
-        self.retry_after = retry_after
+class _Retryable(Retryable, EuropePMCError):
+    """A 429, a 5xx, a timeout, a reset or an unreadable answer: worth another try."""
 
 
 class _NotFound(EuropePMCError):
@@ -111,7 +107,7 @@ class ErrorBudgetExceeded(EuropePMCError):
     """Too many of this run's requests failed; the run stopped asking Europe PMC."""
 
 
-class EuropePMCClient:
+class EuropePMCClient(PoliteRetries):
     """Look sources up in Europe PMC's REST API by DOI, politely and reliably.
 
     Parameters
@@ -133,6 +129,8 @@ class EuropePMCClient:
         Requests per second at most.
     """
 
+    _budget_error = ErrorBudgetExceeded
+
     def __init__(self, base_url: str | None = None, email: str | None = None,
                  timeout: float = 15.0, cache_dir: str | os.PathLike | None = None,
                  max_attempts: int = 4, time_budget: float = 60.0, error_budget: float = 0.10,
@@ -149,7 +147,7 @@ class EuropePMCClient:
         self.error_budget = error_budget
         self.concurrency = max(1, concurrency)
         self.backoff, self.backoff_max = backoff, backoff_max
-        self._limiter = _RateLimiter(rate)
+        self._limiter = RateLimiter(rate)
         self._slots = threading.BoundedSemaphore(self.concurrency)
         self._lock = threading.Lock()
         agent = f"evidence-review/{__version__}" + (f" (mailto:{self.email})" if self.email else "")
@@ -176,8 +174,7 @@ class EuropePMCClient:
     # ---- public API -----------------------------------------------------------------------------
     def start_run(self) -> None:
         """Begin a new run: the error budget counts from here."""
-        with self._lock:
-            self._run = {"requests": 0, "errors": 0, "stopped": False}
+        self._start_run()
 
     def lookup_dois(self, dois: Iterable[str], refresh: bool = False,
                     raw: dict[str, bytes] | None = None) -> dict[str, RecordOutcome]:
@@ -281,7 +278,7 @@ class EuropePMCClient:
             except httpx.TimeoutException:
                 raise self._failed(_Retryable(f"no answer within {self.timeout:g} s")) from None
             except httpx.TransportError as exc:
-                raise self._failed(_Retryable(f"connection failed ({_describe(exc)})")) from None
+                raise self._failed(_Retryable(f"connection failed ({describe(exc)})")) from None
         with self._lock:
             statuses = self.stats["statuses"]
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
@@ -290,7 +287,7 @@ class EuropePMCClient:
             raise _NotFound("Europe PMC answered 404")
         if status == 429:
             raise self._failed(_Retryable("429 Too Many Requests",
-                                          _retry_after(response.headers.get("Retry-After"))))
+                                          retry_after(response.headers.get("Retry-After"))))
         if status >= 500:
             raise self._failed(_Retryable(f"{status} {response.reason_phrase}"))
         if status >= 300:
@@ -302,48 +299,8 @@ class EuropePMCClient:
             raise self._failed(exc) from None
         return body
 
-    def _retrying(self, call: Callable[[], T], what: str) -> T:
-        made = 0
-        retrying = Retrying(
-            stop=stop_after_attempt(self.max_attempts) | stop_before_delay(self.time_budget),
-            wait=self._wait, retry=retry_if_exception_type(_Retryable), reraise=True,
-            before_sleep=lambda _state: self._bump("retries"))
-        try:
-            for attempt in retrying:
-                with attempt:
-                    made += 1
-                    return call()
-        except _Retryable as exc:
-            raise EuropePMCError(f"{what}: gave up after {made} attempt{'s' * (made > 1)}: "
-                                 f"{exc}") from exc
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, _Retryable) and exc.retry_after is not None:
-            self._limiter.pause(exc.retry_after)
-            return exc.retry_after
-        base = min(self.backoff_max, self.backoff * 2 ** (state.attempt_number - 1))
-        return base + _jitter(base)
-
-    def _failed(self, error: EuropePMCError) -> EuropePMCError:
-        self._bump("errors")
-        return error
-
-    def _check_error_budget(self) -> None:
-        with self._lock:
-            run = self._run
-            if not run["stopped"] and run["requests"] >= ERROR_BUDGET_MIN_REQUESTS \
-                    and run["errors"] > self.error_budget * run["requests"]:
-                run["stopped"] = self.stats["stopped_early"] = True
-            if run["stopped"]:
-                raise ErrorBudgetExceeded(STOPPED_EARLY)
-
-    def _bump(self, key: str) -> None:
-        with self._lock:
-            self.stats[key] += 1
-            if key in ("requests", "errors"):
-                self._run[key] += 1
+    def _give_up(self, what: str, message: str) -> EuropePMCError:
+        return EuropePMCError(f"{what}: {message}")
 
     # ---- cache ----------------------------------------------------------------------------------
     def _cache_get(self, key: str) -> bytes | None:
@@ -370,7 +327,7 @@ def _check_search(body: bytes) -> dict:
     try:
         data = json.loads(body)
     except ValueError as exc:
-        raise _Retryable(f"unreadable answer ({_describe(exc)})") from exc
+        raise _Retryable(f"unreadable answer ({describe(exc)})") from exc
     results = (data.get("resultList") or {}).get("result") if isinstance(data, dict) else None
     if not isinstance(data, dict) or "hitCount" not in data or not isinstance(results, list) \
             or not all(isinstance(r, dict) for r in results):
