@@ -40,9 +40,7 @@ import json
 import pytest
 from dual_review import NAME, dual_project
 from projects import run_cli
-from sklearn.metrics import cohen_kappa_score
 
-from evidence_review.appraisal import agreement
 from evidence_review.cli import main as cli
 from evidence_review.report.session import open_review
 
@@ -58,7 +56,18 @@ def project(tmp_path):
     return dual_project(tmp_path)
 
 
-def test_hand_computed_kappa_equals_the_librarys():
+@pytest.fixture
+def agreement():
+    """The module under test, imported by the tests that call it: it loads scikit-learn (with
+    SciPy), which at this module's top cost every xdist worker ~2 s of collection."""
+    from evidence_review.appraisal import agreement
+
+    return agreement
+
+
+def test_hand_computed_kappa_equals_the_librarys(agreement):
+    from sklearn.metrics import cohen_kappa_score
+
     assert cohen_kappa_score(ANA, BEN) == pytest.approx(KAPPA, abs=1e-12)
     assert agreement.cohen_kappa(ANA, BEN) == pytest.approx(KAPPA, abs=1e-12)
     lo, hi = agreement.kappa_interval(ANA, BEN, KAPPA)
@@ -128,7 +137,7 @@ def test_a_settled_conflict_names_the_final_verdict_and_who_set_it(project):
     assert c03["settled"] == {"verdict": "partially-supported", "reviewer": "cleo", "decided": "2026-11-25"}
 
 
-def test_three_reviewers_give_alpha_and_no_single_kappa():
+def test_three_reviewers_give_alpha_and_no_single_kappa(agreement):
     ratings = {"ana": {"C1": "supported", "C2": "unsupported", "C3": "supported"},
                "ben": {"C1": "supported", "C2": "unsupported", "C3": "contradicted"},
                "cat": {"C1": "supported", "C2": "supported"}}
@@ -139,7 +148,7 @@ def test_three_reviewers_give_alpha_and_no_single_kappa():
     assert not result.complete  # nobody judged C4
 
 
-def test_one_verdict_throughout_leaves_kappa_undefined_not_nan():
+def test_one_verdict_throughout_leaves_kappa_undefined_not_nan(agreement):
     ratings = {"a": {"C1": "supported", "C2": "supported"}, "b": {"C1": "supported", "C2": "supported"}}
     result = agreement.compute("x", ratings, {"C1": ["1"], "C2": ["1"]})
     assert result.kappa is None and result.alpha is None and result.observed == 1.0

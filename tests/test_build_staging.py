@@ -7,7 +7,6 @@ import sys
 import time
 
 import nbformat
-import papermill.engines
 import pytest
 
 from evidence_review.core.paths import Review
@@ -55,6 +54,8 @@ def test_a_notebook_is_written_once_not_after_every_cell(tmp_path, monkeypatch):
     """papermill's per-cell saves (a validated rewrite of the whole notebook, twice per cell) cost
     the build ~0.8 s of CPU on the default review; the executed copy is written once, at the end."""
     _notebook(tmp_path / "notebooks" / "t.ipynb", "print('one')", "print('two')")
+    import papermill.engines  # imported here: ~0.4 s of every worker's collection otherwise
+
     saves = []
     real = papermill.engines.write_ipynb
     monkeypatch.setattr(papermill.engines, "write_ipynb", lambda nb, p: (saves.append(p), real(nb, p)))

@@ -11,7 +11,6 @@ import json
 import re
 from html.parser import HTMLParser
 
-import pypdf
 from projects import REVIEW, hostile_records
 
 from evidence_review.records.snapshot import Snapshot
@@ -64,6 +63,8 @@ def test_executed_notebooks_hold_no_live_markup(built_report):
 
 
 def test_pdf_has_no_javascript_actions(built_report):
+    import pypdf
+
     reader = pypdf.PdfReader(built_report.pdf)
     raw = built_report.pdf.read_bytes()
     assert b"/JavaScript" not in raw and b"/JS" not in raw
