@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from _pytest.nodeid import NodeId
 from projects import (
+    IN_PROCESS,
     PLUS_TOKEN,
     REVIEW,
     Built,
@@ -173,7 +174,7 @@ def edited_report(tmp_path_factory) -> Edited:
     one verdict flipped, an older PDF left in the report folder, then (in this process, so that
     pytest-socket's loopback-only block covers the commands) `fetch --reconstruct`, `fetch
     --refresh` from a stand-in with CROSSREF_PLUS_TOKEN set, and `build --no-pdf` with the token
-    still in the environment (the notebook's kernel inherits it).
+    still in the environment, its notebook run in this process (the in-process engine).
 
     Read by test_report_output.py (counts follow the edit; --no-pdf removes the older PDF),
     test_cli.py (the token is sent, and written nowhere) and test_offline.py (reviewer files are
@@ -191,7 +192,9 @@ def edited_report(tmp_path_factory) -> Edited:
         runs.append(run_cli("fetch", "--refresh", "--no-europepmc", "--base-url", api.base_url,
                             root=root, env=env))
         headers = [r.headers.get("crossref-plus-api-token") for r in api.requests()]
-    runs.append(run_cli("build", "--no-pdf", root=root, env=env))
+    # in this process (report/inprocess.py): the tests read the report, which the in-process engine
+    # writes the same (test_build_engines.py); the session's built_report keeps the real kernel build
+    runs.append(run_cli("build", "--no-pdf", root=root, env={**env, **IN_PROCESS}))
     for done in runs:
         assert done.returncode == 0, (done.args, done.stderr)
     out = root / "reports" / REVIEW

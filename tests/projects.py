@@ -114,12 +114,18 @@ def copy_project(dest: Path, review: str = REVIEW) -> Path:
     return dest
 
 
-def build(root: Path, pdf: bool = True) -> Built:
-    """`evidence-review build` on a copied project; a failing build fails the test with its message."""
+ENGINE_ENV = "EVIDENCE_REVIEW_NOTEBOOK_ENGINE"  # report.build.ENGINE_ENV
+IN_PROCESS = {ENGINE_ENV: "in-process"}  # run_cli(..., env=IN_PROCESS): the notebook runs in this process
+
+
+def build(root: Path, pdf: bool = True, engine: str | None = None) -> Built:
+    """`evidence-review build` on a copied project; a failing build fails the test with its message.
+    ``engine="in-process"`` runs the notebook in this process (report/inprocess.py), not a kernel."""
     args = ["build", "--root", str(root), "--review", REVIEW] + ([] if pdf else ["--no-pdf"])
     cwd = os.getcwd()
     try:
-        status = cli.main(args)
+        with _environ({ENGINE_ENV: engine}):
+            status = cli.main(args)
     finally:
         # papermill's `cwd=` changes the process's directory; two notebooks run in threads can leave
         # it in the copy's notebooks/, and later tests (nbval's sanitizer path) resolve against it.

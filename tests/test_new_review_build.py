@@ -2,9 +2,9 @@
 
 Both sample articles (written for these tests; fictional works under the 10.5555 test prefix) are
 taken through the real commands in a temporary project, against the local Crossref stand-in. Their
-claims are still unreviewed, and the report must say so instead of failing. Two fixture pages
-(tests/fixtures/pages: one printing no reference list, one citing by footnote link) join them in
-the same `build --all`.
+claims are still unreviewed, and the report must say so instead of failing (`build --all`, a
+child build and a kernel for each). Two fixture pages (tests/fixtures/pages: one printing no
+reference list, one citing by footnote link) are then built too, with the in-process engine.
 """
 
 import json
@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 from intake_scoring import PAGES, standin_records
-from projects import run_cli
+from projects import IN_PROCESS, run_cli
 from test_init import HTML, TEXT, VITAMIN_D_RECORDS, _work
 
 from evidence_review.records.standin import CrossrefStandIn
+from evidence_review.report.build import ENGINE_KEY
 from evidence_review.workflow.prepare import prepare
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,7 +55,11 @@ def project(tmp_path_factory):
             assert done.returncode == 0, done.stderr
             again = cli(root, "fetch", "--review", name, "--base-url", api.base_url, "--no-europepmc")
             assert again.returncode == 0, again.stderr
-    # two fixture pages of tests/test_intake_pages.py: one printing no list, one citing by footnote link
+    built = cli(root, "build", "--all", "--no-pdf")
+    assert built.returncode == 0, built.stderr
+    # two fixture pages of tests/test_intake_pages.py: one printing no list, one citing by footnote
+    # link, each built on its own with the in-process engine (~2 CPU-s instead of ~9 for a child
+    # build with its kernel; the engines write the same report: test_build_engines.py)
     done = cli(root, "init", str(PAGES / "12-back-pain-no-list.txt"), "--name", "nolist", "--no-fetch")
     assert done.returncode == 0, done.stderr
     truth = json.loads((PAGES / "01-knee-walking-footnotes.truth.json").read_text(encoding="utf-8"))
@@ -62,8 +67,9 @@ def project(tmp_path_factory):
         done = cli(root, "init", str(PAGES / "01-knee-walking-footnotes.html"), "--name", "knee",
                    "--base-url", api.base_url)
     assert done.returncode == 0, done.stderr
-    built = cli(root, "build", "--all", "--no-pdf")
-    assert built.returncode == 0, built.stderr
+    for name in ("nolist", "knee"):
+        built = run_cli("build", "--review", name, "--no-pdf", root=root, cwd=root, env=IN_PROCESS)
+        assert built.returncode == 0, built.stderr
     return root
 
 
@@ -79,9 +85,15 @@ def test_new_review_builds_and_says_what_is_unreviewed(project, name):
 
 
 def test_build_all_built_every_review_in_parallel(project):
+    """`build --all` ran over the two sample articles (the project's reviews then), each in a child
+    build with its own kernel; the two fixture pages were built afterwards, in process."""
     assert sorted(p.name for p in (project / "reports").iterdir()) == ["knee", "nolist", "sleep", "vitamin-d"]
     for name in ("knee", "nolist", "sleep", "vitamin-d"):
         assert (project / "reports" / name / "review.html").is_file()
+    engines = {"sleep": None, "vitamin-d": None, "knee": "in-process", "nolist": "in-process"}
+    for name, engine in engines.items():
+        executed = project / "reports" / name / "notebooks" / "03-report.ipynb"
+        assert json.loads(executed.read_text(encoding="utf-8"))["metadata"].get(ENGINE_KEY) == engine, name
 
 
 def test_the_real_build_runs_for_a_page_without_list_and_one_citing_by_link(project):

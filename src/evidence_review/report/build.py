@@ -68,15 +68,37 @@ def notebooks_dir(review: Review) -> Path:
     return review.root / "notebooks"
 
 
+ENGINE_ENV = "EVIDENCE_REVIEW_NOTEBOOK_ENGINE"
+ENGINES = ("kernel", "in-process")
+ENGINE_KEY = "evidence_review_engine"  # executed notebook metadata: "in-process" (a kernel's run: absent)
+
+
+def engine(chosen: str | None = None) -> str:
+    """How a build executes its notebooks: ``kernel`` (the default: papermill, one Jupyter kernel
+    per notebook, isolated from this process) or ``in-process`` (:mod:`report.inprocess`: the
+    cells run in this process; opt-in, for tests that only read what a build writes). ``chosen``
+    wins over the environment variable EVIDENCE_REVIEW_NOTEBOOK_ENGINE."""
+    chosen = chosen or os.environ.get(ENGINE_ENV) or "kernel"
+    if chosen not in ENGINES:
+        raise BuildError(f"{ENGINE_ENV}={chosen!r}: the notebook engine is one of {', '.join(ENGINES)}")
+    return chosen
+
+
 def execute_notebooks(review: Review, out_dir: Path, names: list[str] = NOTEBOOKS,
                       progress: Callable[[str], None] | None = None,
-                      timings: dict[str, float] | None = None, parallel: int = 2) -> list[Path]:
+                      timings: dict[str, float] | None = None, parallel: int = 2,
+                      engine_name: str | None = None) -> list[Path]:
     """Run each notebook with papermill (parameter ``review``) into ``out_dir``.
 
     Notebooks only read the review's data, so they can run side by side; two at a time fits the
-    2-core machines this is built on.
+    2-core machines this is built on. With the ``in-process`` engine (see :func:`engine`) they run
+    one after another in this process instead.
     """
-    import papermill  # imported here: loading it costs ~1 s that other commands need not pay
+    chosen = engine(engine_name)
+    if chosen == "in-process":
+        from evidence_review.report import inprocess
+    else:
+        import papermill  # imported here: loading it costs ~1 s that other commands need not pay
 
     out_dir.mkdir(parents=True, exist_ok=True)
     timings = timings if timings is not None else {}
@@ -87,6 +109,16 @@ def execute_notebooks(review: Review, out_dir: Path, names: list[str] = NOTEBOOK
             raise BuildError(f"notebook {review.rel(src)} not found")
         dst = out_dir / f"{name}.ipynb"
         start = time.perf_counter()
+        if chosen == "in-process":
+            try:
+                inprocess.execute(src, dst, {"review": review.name, "root": str(review.root)})
+            except inprocess.CellError as exc:
+                kept = _keep_failed(dst, review.reports_dir / "notebooks" / f"{name}.failed.ipynb")
+                raise BuildError(f"notebook {name} failed in cell {exc.exec_count}: {exc.ename}: "
+                                 f"{exc.evalue} (the executed copy is {review.rel(kept)})") from None
+            timings[f"notebook {name}"] = time.perf_counter() - start
+            _say(progress, f"  executed {name} in process in {timings[f'notebook {name}']:.1f} s")
+            return dst
         try:
             papermill.execute_notebook(
                 str(src), str(dst), parameters={"review": review.name, "root": str(review.root)},
@@ -108,6 +140,8 @@ def execute_notebooks(review: Review, out_dir: Path, names: list[str] = NOTEBOOK
         _say(progress, f"  executed {name} in {timings[f'notebook {name}']:.1f} s")
         return dst
 
+    if chosen == "in-process":
+        return [run(name) for name in names]
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
         return list(pool.map(run, names))
 

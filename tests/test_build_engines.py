@@ -1,0 +1,110 @@
+"""The build's two notebook engines: a Jupyter kernel per notebook (papermill: what `build` runs)
+and the opt-in in-process engine (report/inprocess.py, EVIDENCE_REVIEW_NOTEBOOK_ENGINE=in-process)
+that tests which only read a build's output use, to spare a kernel's start and its second import of
+pandas, matplotlib and the package. Both must write the same outputs and the same report."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import nbformat
+import pytest
+from projects import build
+
+from evidence_review.core.paths import Review
+from evidence_review.report import build as report_build
+from evidence_review.report.build import ENGINE_KEY
+
+CELLS = [
+    "import sys\nprint('one')\nprint('to stderr', file=sys.stderr)\nprint('two')",
+    "from IPython.display import HTML, display\ndisplay(HTML('<b>shown</b>'))\n40 + 2",
+    "handle = display('first', display_id=True)\nhandle.update('updated')\n'last';",
+    "total = 40 + 2\nprint(review, total)",
+    "raise ValueError('boom')",
+    "print('never runs')",
+]
+
+
+def _notebook(path, *sources):
+    cells = [nbformat.v4.new_code_cell("review = None\nroot = None", metadata={"tags": ["parameters"]}),
+             *(nbformat.v4.new_code_cell(s) for s in sources)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {
+        "name": "python3", "display_name": "Python 3", "language": "python"}}), path)
+
+
+def _outputs(path) -> list[list[tuple]]:
+    """Each code cell's outputs, without what is volatile (tracebacks' frames and colours)."""
+    cells = []
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "code" or "injected-parameters" in cell.metadata.get("tags", []):
+            continue
+        cells.append([(o.output_type, o.get("name"), o.get("text"), dict(o.get("data", {})),
+                       o.get("ename"), o.get("evalue")) for o in cell.outputs])
+    return cells
+
+
+def test_both_engines_record_the_same_outputs_and_the_same_failure(tmp_path):
+    failures, outputs = {}, {}
+    for engine in report_build.ENGINES:
+        project = tmp_path / engine
+        _notebook(project / "notebooks" / "t.ipynb", *CELLS)
+        review = Review("t", project)
+        with pytest.raises(report_build.BuildError) as failed:
+            report_build.execute_notebooks(review, tmp_path / engine / "out", ["t"], engine_name=engine)
+        failures[engine] = failed.value.args[0]
+        outputs[engine] = _outputs(review.reports_dir / "notebooks" / "t.failed.ipynb")
+    assert re.fullmatch(r"notebook t failed in cell \d+: ValueError: boom \(the executed copy is "
+                        r"reports/t/notebooks/t\.failed\.ipynb\)", failures["in-process"])
+    assert failures["in-process"] == failures["kernel"]
+    assert outputs["in-process"] == outputs["kernel"]
+    shown = outputs["kernel"][1:]  # after the parameters cell
+    assert shown[0] == [("stream", "stdout", "one\ntwo\n", {}, None, None),
+                        ("stream", "stderr", "to stderr\n", {}, None, None)]
+    assert [o[0] for o in shown[1]] == ["display_data", "execute_result"]
+    assert shown[2] == [("display_data", None, None, {"text/plain": "'updated'"}, None, None)]
+    assert shown[3] == [("stream", "stdout", "t 42\n", {}, None, None)]
+    assert shown[4][-1][4:] == ("ValueError", "boom") and shown[5] == []
+
+
+def test_the_default_engine_is_a_kernel_and_an_unknown_one_is_one_line(monkeypatch):
+    monkeypatch.delenv(report_build.ENGINE_ENV, raising=False)
+    assert report_build.engine() == "kernel"
+    monkeypatch.setenv(report_build.ENGINE_ENV, "in-process")
+    assert report_build.engine() == "in-process" and report_build.engine("kernel") == "kernel"
+    monkeypatch.setenv(report_build.ENGINE_ENV, "threads")
+    with pytest.raises(report_build.BuildError, match=r"^EVIDENCE_REVIEW_NOTEBOOK_ENGINE='threads': "
+                                                      r"the notebook engine is one of kernel, in-process$"):
+        report_build.engine()
+
+
+def _volatile(html: str) -> str:
+    """papermill gives the cell it injects a new random id on every run."""
+    return re.sub(r'id="cell-id=[0-9a-f]+"', 'id="cell-id=?"', html)
+
+
+def test_an_in_process_build_writes_the_kernel_builds_report(built_report, tmp_path):
+    """The session's built report (a real `build`, one kernel) against the same project built again
+    in this process: the same HTML, and the same exports."""
+    root = tmp_path / "copy"
+    shutil.copytree(built_report.root, root, ignore=shutil.ignore_patterns("reports"))
+    again = build(root, pdf=False, engine="in-process")
+    assert _volatile(again.text) == _volatile(built_report.text)
+    exports = built_report.html.parent / "exports"
+    names = sorted(p.name for p in exports.iterdir())
+    assert names == sorted(p.name for p in (again.html.parent / "exports").iterdir())
+    for name in names:
+        assert (again.html.parent / "exports" / name).read_bytes() == (exports / name).read_bytes(), name
+    kernel_nb = json.loads((built_report.html.parent / "notebooks" / "03-report.ipynb").read_text("utf-8"))
+    here_nb = json.loads((again.html.parent / "notebooks" / "03-report.ipynb").read_text("utf-8"))
+    assert ENGINE_KEY not in kernel_nb["metadata"], "the session's build did not run in a kernel"
+    assert here_nb["metadata"][ENGINE_KEY] == "in-process"
+
+
+def test_the_edited_report_was_built_in_process_and_says_so(edited_report):
+    """`edited_report` builds with the in-process engine; its log says so, the kernel's would not."""
+    build_run = edited_report.runs[-1]
+    assert "executed 03-report in process" in build_run.stderr
+
