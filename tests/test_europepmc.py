@@ -112,8 +112,8 @@ references:
 """
 
 
-def quick_epmc(url, **kw) -> EuropePMCClient:
-    return EuropePMCClient(base_url=url, email="reviewer@example.org", timeout=1.0, backoff=0.01,
+def quick_epmc(url, timeout=1.0, **kw) -> EuropePMCClient:
+    return EuropePMCClient(base_url=url, email="reviewer@example.org", timeout=timeout, backoff=0.01,
                            backoff_max=0.05, rate=1000.0, **kw)
 
 
@@ -136,7 +136,8 @@ def run_fetch(review, epmc_faults=(), lines=None, **kw):
         for fault in epmc_faults:
             ep.add_fault(**fault)
         client = CrossrefClient(base_url=cr.base_url, backoff=0.01, progress=False, rate=1000.0)
-        with quick_epmc(ep.base_url, cache_dir=kw.pop("cache_dir", None)) as epmc:
+        with quick_epmc(ep.base_url, cache_dir=kw.pop("cache_dir", None),
+                        timeout=kw.pop("epmc_timeout", 1.0)) as epmc:
             snapshot = fetch_mod.fetch(review, base_url=cr.base_url, client=client,
                                        europepmc_client=epmc, progress=lines.append, **kw)
         return snapshot, ep, lines
@@ -290,7 +291,8 @@ def test_outage_keeps_the_complete_crossref_snapshot_and_says_so_once(project):
 def test_outage_after_a_good_fetch_leaves_the_previous_source_texts(fetched):
     review = fetched[0]
     before = (review.europepmc_dir / "manifest.json").read_bytes()
-    run_fetch(review, [{"kind": "hang", "delay": 3.0}], refresh=True)
+    # every request hangs past the client's timeout (0.25 s here: four attempts, ~1 s, not ~4 s)
+    run_fetch(review, [{"kind": "hang", "delay": 3.0}], refresh=True, epmc_timeout=0.25)
     assert (review.europepmc_dir / "manifest.json").read_bytes() == before
 
 
