@@ -1,21 +1,18 @@
 """The build's two notebook engines: a Jupyter kernel per notebook (papermill: what `build` runs)
 and the opt-in in-process engine (report/inprocess.py, EVIDENCE_REVIEW_NOTEBOOK_ENGINE=in-process)
 that tests which only read a build's output use, to spare a kernel's start and its second import of
-pandas, matplotlib and the package. Both must write the same outputs and the same report."""
+pandas, matplotlib and the package. Both must write the same outputs and the same report (the
+report: tests/test_new_review_build.py builds one review both ways and compares them)."""
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
 
 import nbformat
 import pytest
-from projects import build
 
 from evidence_review.core.paths import Review
 from evidence_review.report import build as report_build
-from evidence_review.report.build import ENGINE_KEY
 
 CELLS = [
     "import sys\nprint('one')\nprint('to stderr', file=sys.stderr)\nprint('two')",
@@ -78,29 +75,6 @@ def test_the_default_engine_is_a_kernel_and_an_unknown_one_is_one_line(monkeypat
     with pytest.raises(report_build.BuildError, match=r"^EVIDENCE_REVIEW_NOTEBOOK_ENGINE='threads': "
                                                       r"the notebook engine is one of kernel, in-process$"):
         report_build.engine()
-
-
-def _volatile(html: str) -> str:
-    """papermill gives the cell it injects a new random id on every run."""
-    return re.sub(r'id="cell-id=[0-9a-f]+"', 'id="cell-id=?"', html)
-
-
-def test_an_in_process_build_writes_the_kernel_builds_report(built_report, tmp_path):
-    """The session's built report (a real `build`, one kernel) against the same project built again
-    in this process: the same HTML, and the same exports."""
-    root = tmp_path / "copy"
-    shutil.copytree(built_report.root, root, ignore=shutil.ignore_patterns("reports"))
-    again = build(root, pdf=False, engine="in-process")
-    assert _volatile(again.text) == _volatile(built_report.text)
-    exports = built_report.html.parent / "exports"
-    names = sorted(p.name for p in exports.iterdir())
-    assert names == sorted(p.name for p in (again.html.parent / "exports").iterdir())
-    for name in names:
-        assert (again.html.parent / "exports" / name).read_bytes() == (exports / name).read_bytes(), name
-    kernel_nb = json.loads((built_report.html.parent / "notebooks" / "03-report.ipynb").read_text("utf-8"))
-    here_nb = json.loads((again.html.parent / "notebooks" / "03-report.ipynb").read_text("utf-8"))
-    assert ENGINE_KEY not in kernel_nb["metadata"], "the session's build did not run in a kernel"
-    assert here_nb["metadata"][ENGINE_KEY] == "in-process"
 
 
 def test_the_edited_report_was_built_in_process_and_says_so(edited_report):

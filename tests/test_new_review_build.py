@@ -105,6 +105,29 @@ def test_the_real_build_runs_for_a_page_without_list_and_one_citing_by_link(proj
     assert 'id="ref-1"' in knee
 
 
+def _volatile(html: str) -> str:
+    """papermill gives the cell it injects a new random id on every run."""
+    return re.sub(r'id="cell-id=[0-9a-f]+"', 'id="cell-id=?"', html)
+
+
+def test_an_in_process_build_writes_the_kernel_builds_report(project, tmp_path):
+    """The sleep review as `build --all` built it (a child build, one kernel) against a copy of
+    the project built again with the in-process engine: the same HTML and the same exports."""
+    copy = tmp_path / "copy"
+    shutil.copytree(project, copy, ignore=shutil.ignore_patterns("reports", ".cache"))
+    built = run_cli("build", "--review", "sleep", "--no-pdf", root=copy, cwd=copy, env=IN_PROCESS)
+    assert built.returncode == 0, built.stderr
+    kernel, here = project / "reports" / "sleep", copy / "reports" / "sleep"
+    assert _volatile((here / "review.html").read_text(encoding="utf-8")) == _volatile(
+        (kernel / "review.html").read_text(encoding="utf-8"))
+    names = sorted(p.name for p in (kernel / "exports").iterdir())
+    assert names and names == sorted(p.name for p in (here / "exports").iterdir())
+    for name in names:
+        assert (here / "exports" / name).read_bytes() == (kernel / "exports" / name).read_bytes(), name
+    executed = json.loads((here / "notebooks" / "03-report.ipynb").read_text(encoding="utf-8"))
+    assert executed["metadata"][ENGINE_KEY] == "in-process"
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [390, 768])
 def test_no_table_of_the_new_reviews_scrolls_sideways(project, browser, width):
