@@ -91,14 +91,16 @@ def fetch(review: Review, *, refresh: bool = False, base_url: str | None = None,
     _say(progress, f"Resolving {len(todo)} of {len(cited)} reference(s) through Crossref"
                    + (f" ({len(kept)} kept from the snapshot; --refresh asks again)" if kept else ""))
     # each accepted record's file is written into the snapshot's staging folder as soon as its
-    # reference is resolved, while later batches are still being fetched
-    staged = StagedWorks(review.snapshot_dir, on_disk)
+    # reference is resolved, while later batches are still being fetched (init's client has
+    # staged the works of its answers already, as they arrived)
+    staged = _staged_works(review, client, on_disk)
     # the client checks every record's shape as it arrives (so does init's client, which wraps one)
     checked = getattr(client, "checks_works", False) is True
     try:
         resolutions = resolve_references(
             todo, client, refresh=refresh,
             on_resolved=lambda r: staged.put(r.doi, r.message, checked) if r.doi and r.message else None,
+            stable=staged.stable,
         ) if todo else {}
         snapshot = _write(review, client, server, resolutions, kept, on_disk, staged, progress)
     finally:
@@ -115,6 +117,16 @@ def fetch(review: Review, *, refresh: bool = False, base_url: str | None = None,
             if europepmc_client is None:
                 epmc.close()
     return snapshot
+
+
+def _staged_works(review: Review, client, on_disk: Snapshot | None) -> StagedWorks:
+    """The client's works staged already (``init``'s early answers: a new review, nothing on
+    disk), else a new staging of this snapshot."""
+    early = getattr(client, "staged_works", None)
+    if (isinstance(early, StagedWorks) and on_disk is None
+            and early.directory.resolve() == review.snapshot_dir.resolve()):
+        return early
+    return StagedWorks(review.snapshot_dir, on_disk)
 
 
 def _write(review: Review, client, server: str, resolutions: dict, kept: dict,

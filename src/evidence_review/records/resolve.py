@@ -211,6 +211,7 @@ def _by_query(cited: CitedReference, client: WorksClient,
 def resolve_references(cited_refs: list[CitedReference], client: WorksClient,
                        threshold: float = MATCH_THRESHOLD, refresh: bool = False,
                        on_resolved: Callable[[Resolution], None] | None = None,
+                       stable: Callable[[dict], dict] = stable_message,
                        ) -> dict[str, Resolution]:
     """Resolve every reference to at most one Crossref record.
 
@@ -230,6 +231,11 @@ def resolve_references(cited_refs: list[CitedReference], client: WorksClient,
         a reference whose printed DOI leads to its record is resolved while the other batches
         are still being fetched, so the caller's work on it (``fetch`` writes the work's file)
         overlaps the network wait; the rest are resolved after, as before.
+    stable : callable, optional
+        Makes the copy of an accepted record that the Resolution keeps (default
+        :func:`~evidence_review.records.snapshot.stable_message`); ``fetch`` passes
+        :meth:`StagedWorks.stable <evidence_review.records.snapshot.StagedWorks.stable>`, which
+        gives the copy whose file it wrote already.
 
     Returns
     -------
@@ -255,7 +261,7 @@ def resolve_references(cited_refs: list[CitedReference], client: WorksClient,
                     for ref in waiting.pop(doi, ()):
                         if _settles_alone(ref, outcome, threshold):
                             early[ref.number] = _resolve_safely(ref, doi, batch, client,
-                                                                threshold, refresh)
+                                                                threshold, refresh, stable)
                             on_resolved(early[ref.number])
 
             outcomes = client.get_works(valid, refresh=True, on_settled=settled) if refresh \
@@ -267,7 +273,7 @@ def resolve_references(cited_refs: list[CitedReference], client: WorksClient,
             resolution = early.get(r.number)
             if resolution is None:
                 resolution = _resolve_safely(r, printed.get(r.number), outcomes, client, threshold,
-                                             refresh)
+                                             refresh, stable)
                 if on_resolved is not None:
                     on_resolved(resolution)
             resolved[r.number] = resolution
@@ -297,24 +303,26 @@ def _get_works(client: WorksClient, dois: list[str], refresh: bool) -> dict[str,
 
 
 def _resolve_safely(cited: CitedReference, doi: str | None, outcomes: dict, client: WorksClient,
-                    threshold: float, refresh: bool = False) -> Resolution:
+                    threshold: float, refresh: bool = False,
+                    stable: Callable[[dict], dict] = stable_message) -> Resolution:
     """:func:`_resolve_one`; a reference whose lookup fails is recorded as an error with its reason
     and the others go on (one bad answer never costs the whole snapshot)."""
     try:
-        return _resolve_one(cited, doi, outcomes, client, threshold, refresh)
+        return _resolve_one(cited, doi, outcomes, client, threshold, refresh, stable)
     except CrossrefError as exc:
         return Resolution(cited.number, "error", None, doi, f"Crossref could not be asked: {exc}.")
 
 
 def _resolve_one(cited: CitedReference, doi: str | None, outcomes: dict, client: WorksClient,
-                 threshold: float, refresh: bool = False) -> Resolution:
+                 threshold: float, refresh: bool = False,
+                 stable: Callable[[dict], dict] = stable_message) -> Resolution:
     """One reference: its printed DOI, then DOI repairs, then a bibliographic query."""
     def result(status: str, reason: str, message: dict | None = None,
                agency: str | None = None) -> Resolution:
         used = normalise(message["DOI"]) if message else None
         score = match_score(cited, message) if message else None
         return Resolution(cited.number, status, used, doi, reason, score, agency,
-                          stable_message(message) if message else None)
+                          stable(message) if message else None)
 
     if not doi:
         if cited.kind == "web":

@@ -26,6 +26,7 @@ import logging
 import os
 import re
 import shutil
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -525,15 +526,27 @@ class StagedWorks:
     A work that is not a valid Crossref work is not staged (the writer refuses it later, as it
     would have); a write that fails (read-only folder, full disk) stops the staging, and the
     writer reports it.
+
+    ``near``: the staging folder is made next to this path instead of next to ``directory``
+    (``init`` stages works while the review's own folder does not exist yet; the folder is moved
+    into place by the snapshot's swap, so it must be on the same file system). Works may be put
+    from two threads (``init`` stages answers in the thread that asks for them); after
+    :meth:`discard`, nothing more is staged.
     """
 
-    def __init__(self, directory: str | os.PathLike, previous: Snapshot | None = None):
+    def __init__(self, directory: str | os.PathLike, previous: Snapshot | None = None,
+                 near: str | os.PathLike | None = None):
         self.directory = Path(directory)
         self.previous = previous
+        self.near = Path(near) if near is not None else self.directory
         self.staging: Path | None = None
         self.entries: dict[str, tuple[dict, dict, bool]] = {}  # doi -> (message, entry, written)
         self.failed: OSError | None = None
         self._owners: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+        # id(answer's message) -> (that message, the stored copy staged for it): see stable()
+        self._copies: dict[int, tuple[dict, dict]] = {}
 
     def put(self, doi: str, message: dict, checked: bool = False) -> None:
         """Write the file of one work (normalised DOI and its message, as it will be stored).
@@ -542,29 +555,60 @@ class StagedWorks:
         answer it came from); otherwise it is checked here.
         """
         doi = normalise(doi)
-        if self.failed is not None or doi in self.entries or not isinstance(message, dict):
-            return
+        with self._lock:
+            self._put(doi, message, checked)
+
+    def _put(self, doi: str, message: dict, checked: bool) -> bool:
+        if self._closed or self.failed is not None or doi in self.entries or not isinstance(message, dict):
+            return False
         if normalise(str(message.get("DOI", ""))) != doi or (not checked and work_problem(message)):
-            return  # left to write_snapshot, which refuses it with its reason
+            return False  # left to write_snapshot, which refuses it with its reason
         rel = f"{WORKS_DIR}/{safe_name(doi)}.json"
         if self._owners.setdefault(rel, doi) != doi:
-            return  # two DOIs, one file name: write_snapshot refuses the pair
+            return False  # two DOIs, one file name: write_snapshot refuses the pair
         try:
             if self.staging is None:
-                self.staging = _fresh_sibling(self.directory, "staging")
+                self.staging = _fresh_sibling(self.near, "staging")
                 (self.staging / WORKS_DIR).mkdir(parents=True)
             entry, written = _stage(self.staging, doi, message, self.previous, rel)
         except OSError as exc:
             self.failed = exc
-            return
+            return False
         self.entries[doi] = (message, entry, written)
+        return True
+
+    def put_answer(self, doi: str, answer: dict, checked: bool = False) -> None:
+        """Stage the work of a Crossref answer's message as it will be stored (without its
+        volatile fields) before anyone resolved a reference to it: :meth:`stable` then gives
+        that same copy for this answer, so the file written here is the one the snapshot keeps
+        (a work never accepted is removed by :func:`write_snapshot`)."""
+        doi = normalise(doi)
+        with self._lock:
+            if self._closed or id(answer) in self._copies or doi in self.entries \
+                    or not isinstance(answer, dict):
+                return
+            copy_ = stable_message(answer)
+            if self._put(doi, copy_, checked):
+                self._copies[id(answer)] = (answer, copy_)
+
+    def stable(self, message: Mapping[str, Any]) -> dict:
+        """:func:`stable_message` of an answer's message: the copy staged for it by
+        :meth:`put_answer` if there is one (the same object, so its file is kept), else a new one."""
+        hit = self._copies.get(id(message))
+        if hit is not None and hit[0] is message:
+            return hit[1]
+        return stable_message(message)
 
     def discard(self) -> None:
-        """Remove the staging folder (the fetch failed, or nothing needed writing)."""
-        if self.staging is not None:
-            shutil.rmtree(self.staging, ignore_errors=True)
-            self.staging = None
-        self.entries.clear()
+        """Remove the staging folder (the fetch failed, or nothing needed writing); nothing is
+        staged after this."""
+        with self._lock:
+            self._closed = True
+            if self.staging is not None:
+                shutil.rmtree(self.staging, ignore_errors=True)
+                self.staging = None
+            self.entries.clear()
+            self._copies.clear()
 
 
 def _checked(works: Mapping[str, Any], previous: Snapshot | None,

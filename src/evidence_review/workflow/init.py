@@ -40,6 +40,7 @@ from evidence_review.intake import parse as intake
 from evidence_review.intake.references import CitedReference
 from evidence_review.records.doi import is_valid, normalise
 from evidence_review.records.resolve import streams
+from evidence_review.records.snapshot import StagedWorks
 from evidence_review.workflow.prepare import prepare
 
 # Section names that hold no health claims (compared lower-case); the reviewer can edit the list.
@@ -74,7 +75,7 @@ class InitResult:
 def run(args: Namespace) -> int:
     """Run ``evidence-review init``; returns the exit code (InputError → exit 2 in the CLI)."""
     fetching = not getattr(args, "no_fetch", False)
-    early = EarlyPrefetch(args.base_url, args.mailto) if fetching else None
+    early = EarlyPrefetch(args.base_url, args.mailto, args.name) if fetching else None
     done = False
     try:
         result = init_review(args.article, args.name, root=args.root, force=args.force,
@@ -350,10 +351,15 @@ class EarlyPrefetch:
     pattern is asked when fetch wants it. Nothing is asked for a list of fewer than
     :data:`PREFETCH_MIN` printed DOIs, nor when the options are wrong (fetch then reports them, as
     it does without this).
+
+    With the review's ``name``, the work file of each answer is written as it arrives, into a
+    staging folder in the project root that fetch's snapshot completes and moves into place
+    (:class:`~evidence_review.records.snapshot.StagedWorks`): this too overlaps the parse and the
+    wait on Crossref instead of following them.
     """
 
-    def __init__(self, base_url: str | None, mailto: str | None) -> None:
-        self.base_url, self.mailto = base_url, mailto
+    def __init__(self, base_url: str | None, mailto: str | None, name: str | None = None) -> None:
+        self.base_url, self.mailto, self.name = base_url, mailto, name
         self.client: EarlyAnswers | None = None
 
     def start(self, root: Path, entries: list[str], progress: Progress) -> Callable[[], None] | None:
@@ -367,7 +373,11 @@ class EarlyPrefetch:
                                     cache_dir=Path(root) / ".cache" / "crossref")
         except (InputError, CrossrefError):  # a bad --base-url or --mailto: fetch says so later
             return None
-        self.client = EarlyAnswers(client, entries, progress)
+        staged = None
+        if self.name is not None:
+            review = Review(name=self.name, root=Path(root))
+            staged = StagedWorks(review.snapshot_dir, near=review.root / f"init-{review.name}-crossref")
+        self.client = EarlyAnswers(client, entries, progress, staged=staged)
         return self.client.begin
 
     def close(self, wait: bool = True) -> None:
@@ -376,6 +386,8 @@ class EarlyPrefetch:
         if self.client is not None:
             if wait:
                 self.client.wait()
+            if self.client.staged_works is not None:  # fetch moved it into place, or it is not wanted
+                self.client.staged_works.discard()
             self.client.close()
             self.client = None
 
@@ -389,11 +401,14 @@ class EarlyAnswers:
     Answers are handed on as they arrive: when fetch asks (after the parse) while the thread is
     still waiting on Crossref, ``get_works(on_settled=)`` reports the answers already in at once
     and each later batch as it lands, so fetch resolves and writes works during the last
-    requests instead of after them.
+    requests instead of after them. With ``staged``, the work of each answer is staged
+    (:meth:`StagedWorks.put_answer <evidence_review.records.snapshot.StagedWorks.put_answer>`)
+    in this thread before the answer is handed on; fetch uses it as :attr:`staged_works`.
     """
 
-    def __init__(self, client, entries: list[str], progress: Progress) -> None:
+    def __init__(self, client, entries: list[str], progress: Progress, staged=None) -> None:
         self._client = client
+        self.staged_works = staged
         self._answers: dict = {}
         self._arrived = threading.Condition()
         self._thread = threading.Thread(target=self._ask, args=(entries, progress), daemon=True,
@@ -420,6 +435,12 @@ class EarlyAnswers:
                 self._arrived.notify_all()
 
     def _keep(self, batch: dict) -> None:
+        staged = self.staged_works
+        if staged is not None:  # before the answers are handed on: fetch finds their files written
+            checked = getattr(self._client, "checks_works", False) is True
+            for doi, outcome in batch.items():
+                if getattr(outcome, "status", None) == "ok" and doi not in self._answers:
+                    staged.put_answer(doi, outcome.message, checked)
         with self._arrived:
             self._answers.update(batch)
             self._arrived.notify_all()
