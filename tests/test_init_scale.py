@@ -23,6 +23,8 @@ from evidence_review.cli import main as cli
 from evidence_review.core.paths import Review
 from evidence_review.intake import citedbib, fieldparser, fieldtrain, reflist
 from evidence_review.intake.references import CitedReference
+from evidence_review.records import snapshot
+from evidence_review.records.snapshot import StagedWorks
 from evidence_review.records.standin import CrossrefStandIn, synthetic_doi, synthetic_work
 from evidence_review.workflow import init
 
@@ -274,6 +276,60 @@ def test_dois_asked_while_the_list_parses_give_the_same_snapshot_and_no_extra_re
     assert plain == early and len(plain) > n
     manifest = json.loads(early["manifest.json"])
     assert sum(e["status"] == "matched" for e in manifest["references"].values()) == n
+
+
+def test_early_answers_works_are_staged_as_they_arrive_and_moved_into_place(tmp_path, monkeypatch,
+                                                                           fresh):
+    n = 30
+    staged_by: list[str] = []
+    put_answer = StagedWorks.put_answer
+
+    def spy(self, doi, answer, checked=False):
+        staged_by.append(threading.current_thread().name)
+        put_answer(self, doi, answer, checked)
+
+    built: list[int] = []
+    build = snapshot._build
+
+    def build_spy(staging, works, manifest, previous=None, staged=None, carried=frozenset()):
+        built.append(sum(1 for d in works if d not in (staged.entries if staged else {})))
+        return build(staging, works, manifest, previous, staged, carried)
+
+    monkeypatch.setattr(StagedWorks, "put_answer", spy)
+    monkeypatch.setattr(snapshot, "_build", build_spy)
+    monkeypatch.setattr(init, "PREFETCH_MIN", 5)
+    with CrossrefStandIn([synthetic_work(i) for i in range(n)], rate_limit=1000) as api:
+        root, article = _project(tmp_path, "early", n)
+        assert cli.main(["init", "--root", str(root), str(article), "--name", "synth", "--base-url",
+                         api.base_url, "--mailto", "a@example.org", "--no-europepmc"]) == 0
+    assert staged_by == ["crossref-early"] * n  # every answer's work, in the thread that asked
+    assert built == [0]  # the snapshot's write had none left to write
+    manifest = json.loads(_snapshot(root)["manifest.json"])
+    assert len(manifest["works"]) == n
+    assert not [p.name for p in root.iterdir() if p.name.startswith(".init-")]  # moved or removed
+
+
+def test_a_failed_init_leaves_no_works_staged_early(tmp_path, monkeypatch, fresh):
+    n = 30
+    monkeypatch.setattr(init, "PREFETCH_MIN", 5)
+
+    seen: list[str] = []
+
+    def fail(*args, **kwargs):
+        for thread in threading.enumerate():
+            if thread.name == "crossref-early":
+                thread.join(timeout=10)  # its answers' works are staged now
+        seen.extend(p.name for p in root.iterdir() if p.name.startswith(".init-synth-crossref.staging"))
+        raise OSError(28, "No space left on device")
+
+    with CrossrefStandIn([synthetic_work(i) for i in range(n)], rate_limit=1000) as api:
+        root, article = _project(tmp_path, "failed", n)
+        monkeypatch.setattr(init, "sources_scaffold", fail)  # after the parse: the early thread ran
+        assert cli.main(["init", "--root", str(root), str(article), "--name", "synth", "--base-url",
+                         api.base_url, "--mailto", "a@example.org", "--no-europepmc"]) == 2
+    assert len(seen) == 1  # the works were staged before the failure
+    assert not (root / "data" / "synth").exists()
+    assert not [p.name for p in root.iterdir() if p.name.startswith(".init-")]
 
 
 class _Client:

@@ -299,3 +299,47 @@ def test_staged_works_are_the_files_a_full_write_makes(snap_dir, tmp_path):
     refused.discard()
     assert Snapshot.load(snap_dir).works() == snap.works()
     assert not list(snap_dir.parent.glob(".crossref.*"))
+
+
+def test_works_staged_from_answers_are_the_copies_kept_and_the_files_a_full_write_makes(
+        snap_dir, tmp_path, monkeypatch):
+    from evidence_review.records import snapshot as snapshot_mod
+
+    staged = StagedWorks(snap_dir, near=tmp_path / "init-muscle-spasm-crossref")
+    answers = {doi: {**m, "score": 1.0} for doi, m in works_v1().items()}  # a volatile field
+    for doi, answer in answers.items():
+        staged.put_answer(doi, answer)
+    staged.put_answer("10.5555/dropped", {"DOI": "10.5555/dropped", "title": ["Not kept"]})
+    assert staged.staging.parent == tmp_path and not snap_dir.parent.exists()  # made near, not in data/
+    kept = {doi: staged.stable(answer) for doi, answer in answers.items()}
+    assert all(kept[doi] is staged.entries[doi][0] for doi in kept)  # the very copies staged
+    first = next(iter(answers))
+    assert kept[first] == stable_message(answers[first]) and "score" not in kept[first]
+    other_object = dict(answers[first])
+    assert staged.stable(other_object) is not kept[first]  # not an answer staged: a new copy
+    staged.flush()
+    assert staged.durable == set(staged.entries)
+    synced: list = []
+    monkeypatch.setattr(snapshot_mod, "_sync_files", lambda staging, paths: synced.extend(paths))
+    snap_dir.parent.mkdir(parents=True)
+    snap = write_snapshot(snap_dir, kept, REFS, **HEADER, staged=staged)
+    staged.discard()
+    monkeypatch.undo()
+    assert synced == []  # every staged file was flushed already; none was written again
+    other = tmp_path / "other" / "muscle-spasm" / "crossref"
+    write_snapshot(other, {doi: stable_message(a) for doi, a in answers.items()}, REFS, **HEADER)
+    files = sorted(p.relative_to(snap_dir) for p in snap_dir.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(other) for p in other.rglob("*") if p.is_file())
+    assert all((snap_dir / f).read_bytes() == (other / f).read_bytes() for f in files)
+    assert "works/10.5555_dropped.json" not in {str(f) for f in files}
+    assert snap.works() == Snapshot.load(snap_dir).works()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".init-")]
+
+
+def test_nothing_is_staged_after_discard(snap_dir):
+    staged = StagedWorks(snap_dir)
+    doi, message = next(iter(works_v1().items()))
+    staged.discard()
+    staged.put(doi, message)
+    staged.put_answer(doi, message)
+    assert staged.staging is None and not staged.entries and not snap_dir.parent.exists()

@@ -473,7 +473,7 @@ def _build(staging: Path, works: dict[str, dict], manifest: dict,
         early = ahead.get(doi)
         if early is not None and early[0] is works[doi]:
             manifest["works"][doi] = early[1]
-            if early[2]:
+            if early[2] and doi not in staged.durable:
                 written.append(staging / rel)
             continue
         entry, fresh = _stage(staging, doi, works[doi], previous, rel)
@@ -545,6 +545,7 @@ class StagedWorks:
         self._owners: dict[str, str] = {}
         self._lock = threading.Lock()
         self._closed = False
+        self.durable: set[str] = set()  # DOIs whose staged file reached the disk (flush)
         # id(answer's message) -> (that message, the stored copy staged for it): see stable()
         self._copies: dict[int, tuple[dict, dict]] = {}
 
@@ -599,6 +600,21 @@ class StagedWorks:
             return hit[1]
         return stable_message(message)
 
+    def flush(self) -> None:
+        """Make the files staged so far reach the disk now (one ``syncfs``, where Linux has it),
+        so that :func:`write_snapshot` need not wait for them (``init`` flushes its early answers'
+        works while the last references are resolved). Files staged later are flushed by the
+        writer, as without this."""
+        with self._lock:
+            staging = self.staging
+            if self._closed or staging is None:
+                return
+            done = [doi for doi, entry in self.entries.items() if entry[2] and doi not in self.durable]
+        if done and _syncfs(staging):  # outside the lock: put() may go on meanwhile
+            with self._lock:
+                if self.staging is staging:
+                    self.durable.update(done)
+
     def discard(self) -> None:
         """Remove the staging folder (the fetch failed, or nothing needed writing); nothing is
         staged after this."""
@@ -609,6 +625,7 @@ class StagedWorks:
                 self.staging = None
             self.entries.clear()
             self._copies.clear()
+            self.durable.clear()
 
 
 def _checked(works: Mapping[str, Any], previous: Snapshot | None,

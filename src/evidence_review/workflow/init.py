@@ -428,6 +428,8 @@ class EarlyAnswers:
             progress(f"init: asking Crossref for the {len(dois)} printed DOIs meanwhile")
             self._keep(self._client.get_works(dois, on_settled=self._keep)
                        if streams(self._client) else self._client.get_works(dois))
+            if self.staged_works is not None:
+                self.staged_works.flush()  # while fetch resolves, not in its snapshot's write
         except Exception:  # noqa: BLE001 - fetch asks again for what is missing, and reports it
             pass
         finally:
