@@ -62,7 +62,12 @@ def test_parse_list_is_kept_on_disk_and_reused(tmp_path, monkeypatch):
     again = reflist.parse_list(entries, cache_dir=tmp_path)
     assert again == first and calls == []
     again[0].title = "changed by a caller"  # callers get their own objects
+    again[0].authors.append("Changed, A.")  # their lists too (the parse kept here is not changed)
     assert reflist.parse_list(entries, cache_dir=tmp_path)[0].title == first[0].title
+    assert reflist.parse_list(entries, cache_dir=tmp_path)[0].authors == first[0].authors
+    fresh = reflist.parse_list(entries)  # kept in this process, not read from the disk
+    fresh[1].authors.clear()
+    assert reflist.parse_list(entries)[1].authors == first[1].authors != []
     reflist._PARSED.clear()
     files[0].write_text("{not json", encoding="utf-8")
     assert reflist.parse_list(entries, cache_dir=tmp_path) == first and len(calls) == 2

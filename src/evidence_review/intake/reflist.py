@@ -361,7 +361,7 @@ def parse_entry(entry: str, fallback_number: str | None = None, style: str | Non
 
 
 Meanwhile = Callable[[], Callable[[], None] | None]  # see parse_list
-_PARSED: dict[str, str] = {}  # list key -> the parse as JSON (this process)
+_PARSED: dict[str, list[dict]] = {}  # list key -> the parse as dicts (this process; never changed)
 _STYLE: dict[str, str] = {}  # list key -> its detected style (this process)
 # A list this long is parsed in worker processes, one per core (at most POOL_MAX_WORKERS): below
 # it, starting the pool costs more than it saves (see docs/benchmarks.md, "init").
@@ -499,29 +499,37 @@ def parse_list(entries: list[str], cache_dir: Path | None = None,
     """
     key = _list_key(entries)
     path = cache_dir / f"{key}.json" if cache_dir is not None else None
-    text = _PARSED.get(key)
+    dicts = _PARSED.get(key)
     on_disk = path is not None and path.is_file()
-    if text is None and on_disk:
+    if dicts is None and on_disk:
         try:
-            text = path.read_text(encoding="utf-8")
-            refs = [CitedReference(**d) for d in json.loads(text)]
+            dicts = json.loads(path.read_text(encoding="utf-8"))
+            refs = _references(dicts)
         except (OSError, ValueError, TypeError):  # a damaged or foreign cache file: parse again
-            text, on_disk = None, False
+            dicts, on_disk = None, False
         else:
-            _PARSED[key] = text
+            _PARSED[key] = dicts
             _run_meanwhile(meanwhile)
             return refs
-    if text is None:
-        dicts = _parse_all(entries, key, meanwhile)
-        text = _PARSED[key] = json.dumps(dicts, ensure_ascii=False)
-        refs = [CitedReference(**d) for d in dicts]
+    if dicts is None:
+        dicts = _PARSED[key] = _parse_all(entries, key, meanwhile)
     else:
         _run_meanwhile(meanwhile)
-        refs = [CitedReference(**d) for d in json.loads(text)]
+    refs = _references(dicts)
     if path is not None and not on_disk:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_text(path, text)
+            write_text(path, json.dumps(dicts, ensure_ascii=False))
         except (OSError, InputError):  # a read-only project still reads its article
             pass
+    return refs
+
+
+def _references(dicts: list[dict]) -> list[CitedReference]:
+    """New references from the kept parse: its dicts are never changed (each reference gets its
+    own list of authors; every other value is a string, a bool or None)."""
+    refs = [CitedReference(**d) for d in dicts]
+    for ref in refs:
+        if isinstance(ref.authors, list):
+            ref.authors = list(ref.authors)
     return refs
