@@ -18,6 +18,8 @@ from pathlib import Path
 
 import bibtexparser
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from evidence_review.cli import main as cli
 from evidence_review.core.paths import Review
@@ -364,6 +366,16 @@ def test_printed_dois_are_found_by_the_parsers_doi_pattern():
     entries = ["[1] A. Title. J. 2020;1:1-2. doi:10.5555/ABC.1.", "[2] B. https://doi.org/10.5555/abc.1",
                "[3] C. https://example.org/page", "[4] D. doi: 10.5555/x y(1)", "[5] E. 10.5555/bare.2)"]
     assert init.printed_dois(entries) == ["10.5555/abc.1", "10.5555/bare.2", "10.5555/x"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["doi:", "DOI: ", "Doi:", "https://", "HTTP://dx.doi.org/", "doi.org/",
+                                 "https://doi.org/10.5555/", "10.", "10.5555/", "5555", "/", "x", "a10.",
+                                 "İ", " ", ".", "(", ")", "1", "0", "h", "http://example.org/"]),
+                max_size=12).map("".join))
+def test_printed_doi_finds_what_the_doi_pattern_alone_finds(text):
+    found = fieldparser._DOI_RULE.search(text)
+    assert fieldparser.printed_doi(text) == (found.group(0) if found else None)
 
 
 class _SlowStreamingClient(_Client):

