@@ -343,3 +343,14 @@ def test_nothing_is_staged_after_discard(snap_dir):
     staged.put(doi, message)
     staged.put_answer(doi, message)
     assert staged.staging is None and not staged.entries and not snap_dir.parent.exists()
+
+
+def test_a_dead_inits_early_staging_is_removed_by_the_next(snap_dir, tmp_path):
+    near = tmp_path / "init-muscle-spasm-crossref"
+    dead = tmp_path / ".init-muscle-spasm-crossref.staging-999999999"  # no such process
+    (dead / "works").mkdir(parents=True)
+    staged = StagedWorks(snap_dir, near=near)
+    staged.put_answer(*next(iter(works_v1().items())))
+    assert not dead.exists() and staged.staging.is_dir()
+    staged.discard()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".init-")]
