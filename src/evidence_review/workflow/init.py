@@ -75,7 +75,7 @@ class InitResult:
 def run(args: Namespace) -> int:
     """Run ``evidence-review init``; returns the exit code (InputError → exit 2 in the CLI)."""
     fetching = not getattr(args, "no_fetch", False)
-    early = EarlyPrefetch(args.base_url, args.mailto, args.name) if fetching else None
+    early = EarlyPrefetch(args.base_url, args.mailto, getattr(args, "name", None)) if fetching else None
     done = False
     try:
         result = init_review(args.article, args.name, root=args.root, force=args.force,
