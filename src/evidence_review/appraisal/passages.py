@@ -22,8 +22,6 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 
-import bm25s
-
 from evidence_review.records.sourcetext import SourceText, short_quotation
 
 __all__ = ["Passage", "tokenize", "rank_passages", "claim_passages", "TOKENIZERS", "TOP_K"]
@@ -118,6 +116,10 @@ def rank_passages(query: str, texts: Mapping[str, SourceText], k: int = TOP_K,
     if not units or not query_tokens:
         return []
     corpus = [tokenizer(u[2]) or ["\u2205"] for u in units]
+    # imported here: bm25s loads SciPy's sparse matrices (~0.25 s of CPU), which the processes that
+    # only check or export a review (the parent of `build`) need not pay
+    import bm25s
+
     index = bm25s.BM25()
     index.index(corpus, show_progress=False)
     scores = index.get_scores(query_tokens)
