@@ -1,0 +1,52 @@
+"""The kernel a build runs its notebook in (report/kernel.py), and what the parent of a build imports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from jupyter_client.manager import KernelManager
+
+from evidence_review.report import build
+
+PROBE = ("import sys, json; print(json.dumps([type(get_ipython().kernel).__name__, "
+         "sys.modules.get('debugpy', 'absent') is None, 'ipykernel.debugger' in sys.modules, 6 * 7]))")
+
+
+def _run_in_kernel(extra: list[str], code: str) -> list:
+    km = KernelManager(kernel_name="python3")
+    km.start_kernel(extra_arguments=extra)
+    try:
+        kc = km.client()
+        kc.start_channels()
+        kc.wait_for_ready(timeout=60)
+        out: list[str] = []
+        reply = kc.execute_interactive(code, timeout=60, output_hook=lambda msg: out.append(
+            msg["content"].get("text", "")) if msg["msg_type"] == "stream" else None)
+        assert reply["content"]["status"] == "ok", reply["content"]
+        kc.stop_channels()
+        return json.loads("".join(out))
+    finally:
+        km.shutdown_kernel(now=True)
+
+
+def test_the_build_kernel_runs_code_without_importing_the_debugger():
+    kind, refused, debugger_loaded, answer = _run_in_kernel(build.KERNEL_ARGS, PROBE)
+    assert (kind, refused, answer) == ("BuildKernel", True, 42)
+    assert debugger_loaded  # ipykernel's module is there, it only found no debugpy
+
+
+def test_a_plain_kernel_still_has_its_debugger():
+    """The probe can tell: without the kernel class, IPython's kernel loads debugpy as before."""
+    kind, refused, _, answer = _run_in_kernel(["--log-level=ERROR"], PROBE)
+    assert (kind, refused, answer) == ("IPythonKernel", False, 42)
+
+
+def test_the_parent_of_a_build_imports_no_bm25s_nor_scipy():
+    """``build`` checks and exports in its own process; ranking passages (bm25s, SciPy) is the
+    kernel's work, so the parent does not load them."""
+    code = ("import json, sys\nimport evidence_review.cli.build_one\n"
+            "print(json.dumps([m for m in ('bm25s', 'scipy', 'matplotlib') if m in sys.modules]))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout) == []
