@@ -17,9 +17,9 @@ import io
 import sys
 from pathlib import Path
 
-from evidence_review.core.lean_imports import without_iri_grammar
+from evidence_review.core.lean_imports import without_unused_format_checkers
 
-without_iri_grammar()  # as report/build.py does before nbformat is first imported: the same work
+without_unused_format_checkers()  # as report/build.py does before nbformat is first imported: the same work
 
 import nbformat  # noqa: E402
 from IPython.core.interactiveshell import InteractiveShell  # noqa: E402

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from evidence_review.core.atomic import write_bytes, write_text
 from evidence_review.core.errors import EvidenceReviewError, InputError
-from evidence_review.core.lean_imports import without_iri_grammar
+from evidence_review.core.lean_imports import without_unused_format_checkers
 from evidence_review.core.paths import Review
 from evidence_review.report.pdf_scope import PdfScope, printable
 from evidence_review.report.style import report_css
@@ -44,7 +44,7 @@ BUILD_NOTEBOOKS = [REPORT_NOTEBOOK]
 # nobody attaches to a build and which costs every build ~0.15 s of CPU to import (report/kernel.py).
 KERNEL_ARGS = ["--log-level=ERROR", "--IPKernelApp.kernel_class=evidence_review.report.kernel.BuildKernel"]
 log = logging.getLogger(__name__)
-without_iri_grammar()  # before papermill, nbconvert or nbformat is first imported (below, lazily)
+without_unused_format_checkers()  # before papermill, nbconvert or nbformat is first imported (lazily)
 
 
 class BuildError(EvidenceReviewError):
