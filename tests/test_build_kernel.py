@@ -50,3 +50,40 @@ def test_the_parent_of_a_build_imports_no_bm25s_nor_scipy():
             "print(json.dumps([m for m in ('bm25s', 'scipy', 'matplotlib') if m in sys.modules]))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(done.stdout) == []
+
+
+IMPORTED_WHILE_RUNNING = r'''
+import json, sys, time
+from pathlib import Path
+import nbformat
+from evidence_review.core.paths import Review
+from evidence_review.report import build
+
+seen = {}
+
+def fake_execute(review, out_dir, names, progress=None, timings=None):
+    """Stands in for the kernel's run: waits (at most 60 s) to see the exporter imported meanwhile."""
+    seen["before"] = "nbconvert.exporters.html" in sys.modules
+    deadline = time.monotonic() + 60
+    while "nbconvert.exporters.html" not in sys.modules and time.monotonic() < deadline:
+        time.sleep(0.01)
+    seen["during"] = "nbconvert.exporters.html" in sys.modules
+    out_dir.mkdir(parents=True, exist_ok=True)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("## Findings")])
+    nbformat.write(nb, out_dir / "03-report.ipynb")
+    return [out_dir / "03-report.ipynb"]
+
+build.execute_notebooks = fake_execute
+root = Path(sys.argv[1])
+result = build._build_into(Review("t", root), root / "staging", root / "out", False, None, "T")
+print(json.dumps([seen["before"], seen["during"], "Findings" in result.html.read_text()]))
+'''
+
+
+def test_the_exporters_are_imported_while_the_notebook_runs(tmp_path):
+    """The parent waits while the kernel runs the notebook: it imports nbconvert's exporter then
+    (in a thread), not after."""
+    (tmp_path / "staging").mkdir()
+    done = subprocess.run([sys.executable, "-c", IMPORTED_WHILE_RUNNING, str(tmp_path)],
+                          capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout.splitlines()[-1]) == [False, True, True]
