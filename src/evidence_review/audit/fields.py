@@ -11,6 +11,7 @@ online-first year for the issue year, missing access date). A value the record d
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -98,7 +99,11 @@ def compare_doi(cited: CitedReference, resolution: dict) -> list[Finding]:
 def _author_issues(printed: str, name: dict) -> list[str]:
     """What differs between one printed author and the record's name (empty when nothing)."""
     family, given = _split_printed(printed)
-    rec_family = record_family(name)
+    return _name_issues(family, given, name, record_family(name))
+
+
+def _name_issues(family: str, given: str, name: dict, rec_family: str) -> list[str]:
+    """:func:`_author_issues` of a printed name already split, against a record name and its family."""
     issues = []
     if family != rec_family:
         particle, _ = split_particle(rec_family)
@@ -140,8 +145,10 @@ def compare_authors(cited: CitedReference, record: dict) -> list[Finding]:
     def full() -> str:  # the record's author list, only for the findings that show it
         return "; ".join(apa_name(n) for n in names)
 
-    first_family = _split_printed(printed[0])[0]
-    if not family_matches(first_family, record_family(names[0])):
+    # each printed name split and each record family built once (both are asked for twice below)
+    split = [_split_printed(p) for p in printed]
+    families = [record_family(n) for n in names]
+    if not family_matches(split[0][0], families[0]):
         return [Finding("author", "major", printed[0], apa_name(names[0]),
                         f"The first author is printed as '{printed[0]}' but the record's first "
                         f"author is '{apa_name(names[0])}'.", full())]
@@ -151,17 +158,18 @@ def compare_authors(cited: CitedReference, record: dict) -> list[Finding]:
         findings.append(Finding("author", "minor", str(len(printed)), str(len(names)),
                                 f"The reference lists {len(printed)} authors but the record has "
                                 f"{len(names)}.", full()))
-    pairs = list(zip(printed, names, strict=False))
-    if any(not family_matches(_split_printed(p)[0], record_family(n)) for p, n in pairs):
+    paired = range(min(len(printed), len(names)))  # zip(printed, names), the shorter one's length
+    if any(not family_matches(split[i][0], families[i]) for i in paired):
         findings.append(Finding("author", "minor", "; ".join(printed), full(),
                                 "The authors are not in the record's order or not the same "
                                 "people.", full()))
         return findings
-    for position, (p, n) in enumerate(pairs, start=1):
-        issues = _author_issues(p, n)
+    for i in paired:
+        issues = _name_issues(split[i][0], split[i][1], names[i], families[i])
         if issues:
+            p, n = printed[i], names[i]
             findings.append(Finding("author", "minor", p, apa_name(n),
-                                    f"Author {position} is printed '{p}' but the record has "
+                                    f"Author {i + 1} is printed '{p}' but the record has "
                                     f"'{apa_name(n)}': {' and '.join(issues)}.", apa_name(n)))
     return findings
 
@@ -314,12 +322,31 @@ def _compare_simple(name: str, cited_value: str | None, record_value: str | None
 
 def _printed_number(name: str, value: str, printed: str) -> bool:
     """Whether a volume or issue number stands in a printed reference where such numbers stand."""
-    v = re.escape(value.strip())
+    v = value.strip()
+    if v.isascii() and printed.isascii() and v.lower() not in printed.lower():
+        return False  # the pattern needs the value itself (case aside): no search, no compile
+    return bool(_number_pattern(name, v).search(printed))
+
+
+@lru_cache(maxsize=4096)  # one pattern per value; a 10,000-entry list asks for many
+def _number_pattern(name: str, value: str) -> re.Pattern[str]:
+    v = re.escape(value)
     if name == "issue":
-        pattern = rf"\(\s*{v}\s*\)|\b(?:no|issue|nr|n)\.?\s*{v}\b"
-    else:
-        pattern = rf"(?:;|,|\bvol\.?)\s*{v}\s*(?:\(|:|,)|\b{v}\s*\("
-    return bool(re.search(pattern, printed, re.IGNORECASE))
+        return re.compile(rf"\(\s*{v}\s*\)|\b(?:no|issue|nr|n)\.?\s*{v}\b", re.IGNORECASE)
+    return re.compile(rf"(?:;|,|\bvol\.?)\s*{v}\s*(?:\(|:|,)|\b{v}\s*\(", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def _first_page_pattern(first: str) -> re.Pattern[str]:
+    return re.compile(rf"(?:^|[\s:,p.])\s*{re.escape(first)}\s*(?:[-–]|\.|$)")
+
+
+def _printed_first_page(page: str, printed: str | None) -> bool:
+    """Whether the record's first page stands in a printed reference where a first page stands."""
+    first = page_range(page)[0]
+    if not first or not printed or first not in printed:  # the pattern needs the page as it is
+        return False
+    return bool(_first_page_pattern(first).search(printed))
 
 
 def compare_pages(cited: CitedReference, record: dict) -> list[Finding]:
@@ -327,8 +354,7 @@ def compare_pages(cited: CitedReference, record: dict) -> list[Finding]:
     page = record.get("page")
     if not cited.pages and not page:
         return []
-    if not cited.pages and page and re.search(
-            rf"(?:^|[\s:,p.])\s*{re.escape(page_range(page)[0])}\s*(?:[-–]|\.|$)", cited.printed or ""):
+    if not cited.pages and page and _printed_first_page(page, cited.printed):
         return []  # printed, though the parse did not take it apart
     if not page:
         return [Finding("page", "could-not-check", cited.pages, None,
@@ -422,17 +448,23 @@ def audit_reference(cited: CitedReference, record: dict | None, resolution: Any,
     -------
     RefAudit
     """
-    res = _resolution(resolution)
+    return _audit_one(cited, record, _resolution(resolution), article_updated, europepmc,
+                      europepmc_retrieved)
+
+
+def _audit_one(cited: CitedReference, record: dict | None, res: dict, article_updated: Any,
+               europepmc: dict | None, europepmc_retrieved: str | None) -> RefAudit:
+    """:func:`audit_reference` with the resolution already a dict (read, never changed)."""
     status = res.get("status") or ("not-in-crossref" if cited.kind == "web" and not record
                                    else "matched" if record else "not-found")
-    csl = from_crossref(record) if record else None
     if status == NOT_YET_RESOLVED:
         return RefAudit(ref=cited.number, cited=cited, status=status, doi_cited=res.get("doi_cited"),
                         doi=None, reason=res.get("reason"),
                         findings=[Finding("record", "could-not-check", None, None,
                                           "Not yet resolved: run `evidence-review fetch` to look the "
                                           "reference up in Crossref.")])
-    findings = compare_doi(cited, {**res, "status": status})
+    csl = from_crossref(record) if record else None
+    findings = compare_doi(cited, res if res.get("status") == status else {**res, "status": status})
     if csl is not None:
         findings += compare_authors(cited, csl)
         findings += compare_title(cited, csl)
@@ -492,14 +524,17 @@ def _audit_review(cited_refs: list[CitedReference], snapshot: Any, article_marke
                   article_updated: Any, source_texts: Any, reference_list: dict | None) -> AuditResult:
     resolutions = (_get(snapshot, "references") or {}) if snapshot is not None else {}
     audits = []
+    work = snapshot.work if snapshot is not None else None
+    retrieved = source_texts.retrieved if source_texts else None
     for ref in cited_refs:
-        res = _resolution(resolutions.get(ref.number))
+        res = resolutions.get(ref.number)
+        res = res if type(res) is dict else _resolution(res)  # a snapshot's entry is read, not copied
         if not res:
             res = _infer_resolution(ref, snapshot)
-        record = snapshot.work(res["doi"]) if snapshot is not None and res.get("doi") else None
-        epmc = source_texts.record(res.get("doi")) if source_texts and res.get("doi") else None
-        audits.append(audit_reference(ref, record, res, article_updated, epmc,
-                                      source_texts.retrieved if source_texts else None))
+        doi = res.get("doi")
+        record = work(doi) if work is not None and doi else None
+        epmc = source_texts.record(doi) if source_texts and doi else None
+        audits.append(_audit_one(ref, record, res, article_updated, epmc, retrieved))
     markers = (check_markers(article_markers, [r.number for r in cited_refs])
                if article_markers is not None else [])
     markers += check_list(cited_refs, reference_list)

@@ -35,7 +35,7 @@ Number = int | float
 class _Open(BaseModel):
     """Keys beyond the model are allowed (reviewers keep notes); types of known keys are strict."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
 
 
 def _http_or_none(value: Any) -> Any:

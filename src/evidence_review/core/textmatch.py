@@ -11,6 +11,7 @@ from functools import lru_cache
 TITLE_SIMILAR = 0.9  # key similarity above which a title differs only in wording, not identity
 _SUBTITLE_SEPARATOR = re.compile(r"\s*[:.?!]\s+|\s+[-\u2013\u2014]\s+")
 _NON_WORD = re.compile(r"[^\w]+")
+_NOT_CAPITAL = re.compile(r"[^A-Z]")
 
 
 @lru_cache(maxsize=1 << 16)  # a pure function of a string; the audit asks it ~12 times a reference
@@ -92,7 +93,10 @@ def initials(given: str | None) -> str:
 
 def initial_letters(initials_text: str) -> str:
     """Only the capital letters of initials: 'B. G.-M.' -> 'BGM'."""
-    return re.sub(r"[^A-Z]", "", unicodedata.normalize("NFKD", initials_text.upper()))
+    text = initials_text.upper()
+    if not text.isascii():  # NFKD leaves ASCII as it is: decompose only what it can change
+        text = unicodedata.normalize("NFKD", text)
+    return _NOT_CAPITAL.sub("", text)
 
 
 def record_family(name: dict) -> str:

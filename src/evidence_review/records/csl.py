@@ -30,6 +30,8 @@ CROSSREF_TO_CSL_TYPE = {
 }
 _DATE_FIELDS = ("issued", "published-print", "published-online")
 _PARTICLE = re.compile(r"^((?:[a-z\u00e0-\u00ff']+\s+)+)(\S.*)$")  # "de ", "van der ", "d'"
+# a particle deposited after the given names: "Baziel G.M. van"
+_GIVEN_PARTICLE = re.compile(r"^(.*?[A-Z].*?)\s+((?:[a-z']{1,4}\s*)+)$")
 _MONTHS = {m: i for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august", "september",
      "october", "november", "december"], start=1)}
@@ -84,9 +86,15 @@ def split_particle(family: str) -> tuple[str | None, str]:
     Only lower-case particles are split: 'De Carvalho' as printed stays whole, because the
     capital letter is exactly what the audit compares.
     """
-    m = _PARTICLE.match(family.strip())
+    family = family.strip()
+    first = family[:1]
+    # a particle starts with a lower-case letter or an apostrophe (_PARTICLE's first class): most
+    # family names do not, and need no match
+    if not ("a" <= first <= "z" or "\u00e0" <= first <= "\u00ff" or first == "'"):
+        return None, family
+    m = _PARTICLE.match(family)
     if not m:
-        return None, family.strip()
+        return None, family
     return m.group(1).strip(), m.group(2).strip()
 
 
@@ -98,8 +106,8 @@ def _csl_name(author: dict) -> dict:
     given = author.get("given") or ""
     # Some deposits put the particle at the end of the given names: "Baziel G.M. van".
     # Only short lower-case words after capitalised given names count: "ana maria" is no particle.
-    m = re.match(r"^(.*?[A-Z].*?)\s+((?:[a-z']{1,4}\s*)+)$", given)
-    if not particle and m:
+    m = None if particle else _GIVEN_PARTICLE.match(given)
+    if m:
         given, particle = m.group(1), m.group(2).strip()
     name = {"family": family}
     if particle:
@@ -157,29 +165,28 @@ def from_crossref(message: dict) -> dict:
         ``DOI``, ``URL``, ``publisher``, ``issued``, ``published-print``, ``published-online``.
         Absent fields are left out.
     """
-    doi = normalise(message["DOI"]) if message.get("DOI") else None
+    get = message.get
+    doi = normalise(message["DOI"]) if get("DOI") else None
     title, short = _title(message)
-    item: dict = {
-        "id": doi or "",
-        "type": CROSSREF_TO_CSL_TYPE.get(message.get("type", ""), "document"),
-        "title": title,
-        "title-short": short,
-        "container-title": _first(message, "container-title"),
-        "container-title-short": _first(message, "short-container-title"),
-        "ISSN": _issn(message),
-        "volume": message.get("volume"),
-        "issue": message.get("issue"),
-        "page": message.get("page"),
-        "DOI": doi,
-        "URL": message.get("URL") or (f"https://doi.org/{doi}" if doi else None),
-        "publisher": message.get("publisher"),
-    }
-    authors = [n for n in (_csl_name(a) for a in message.get("author") or []) if n]
+    # built in the order of the fields above, leaving out what is None, "" or [] (as it is absent)
+    item: dict = {"id": doi} if doi else {}
+    item["type"] = CROSSREF_TO_CSL_TYPE.get(get("type", ""), "document")
+    for key, value in (("title", title), ("title-short", short),
+                       ("container-title", _first(message, "container-title")),
+                       ("container-title-short", _first(message, "short-container-title")),
+                       ("ISSN", _issn(message)), ("volume", get("volume")), ("issue", get("issue")),
+                       ("page", get("page")), ("DOI", doi),
+                       ("URL", get("URL") or (f"https://doi.org/{doi}" if doi else None)),
+                       ("publisher", get("publisher"))):
+        if value is not None and value != "" and value != []:
+            item[key] = value
+    authors = [n for n in (_csl_name(a) for a in get("author") or []) if n]
     if authors:
         item["author"] = authors
     for key in _DATE_FIELDS:
-        item[key] = _date(message.get(key))
-    return {k: v for k, v in item.items() if v not in (None, "", [])}
+        if (value := get(key)) and (csl_date := _date(value)):
+            item[key] = csl_date
+    return item
 
 
 def _printed_name(text: str) -> dict:
