@@ -40,6 +40,7 @@ from evidence_review.records.snapshot import Snapshot
 from evidence_review.records.sourcetext import SourceTexts
 
 _STOPWORDS = {"a", "an", "of", "the", "and", "for", "in"}  # dropped from journal abbreviations
+_ONE_DASH = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015", "-"))  # core.pages' dashes
 
 
 def apa_name(name: dict) -> str:
@@ -193,6 +194,8 @@ def compare_title(cited: CitedReference, record: dict) -> list[Finding]:
             return [Finding("title", "minor", None, full, LINK_ONLY.format(what="title"), full)]
         return [Finding("title", "major", None, full,
                         "No title is printed, so a reader cannot search for the work.", full)]
+    if cited.title == full:  # printed exactly as recorded: title_relation's "same"
+        return []
     kind, subtitle = title_relation(cited.title, full, record.get("title-short"))
     if kind == "same" or (appears_in(full, cited.printed) and text_key(cited.title) in text_key(full)):
         return []  # the record's title is printed whole: a parse that cut it is not the article's error
@@ -233,9 +236,11 @@ def compare_journal(cited: CitedReference, record: dict) -> list[Finding]:
     if not full and not short:
         return [Finding("journal", "could-not-check", cited.container, None,
                         "The record holds no journal name, so the journal could not be checked.")]
+    if cited.container == full or cited.container == short:  # as recorded, to the letter
+        return []
     spelled = [v for v in (full, short) if v]
-    if any(" ".join(cited.container.casefold().split()) == " ".join(v.casefold().split())
-           for v in spelled):
+    printed = " ".join(cited.container.casefold().split())
+    if any(printed == " ".join(v.casefold().split()) for v in spelled):
         return []
     if any(text_key(cited.container) == text_key(v) for v in spelled):
         target = full or short
@@ -359,6 +364,8 @@ def compare_pages(cited: CitedReference, record: dict) -> list[Finding]:
     if not page:
         return [Finding("page", "could-not-check", cited.pages, None,
                         "The record holds no pages, so the printed pages could not be checked.")]
+    if cited.pages and cited.pages.translate(_ONE_DASH) == page.translate(_ONE_DASH):
+        return []  # the same text but for the kind of dash: page_range splits both alike
     suggestion = page.replace("-", "\u2013")
     if not cited.pages:
         return [Finding("page", "minor", None, page, f"No pages are printed; the record gives "

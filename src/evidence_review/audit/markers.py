@@ -22,7 +22,9 @@ def check_markers(markers_in_text: list[str], ref_numbers: list[str]) -> list[Fi
     ref_numbers : list of str
         The numbers of the reference list in list order.
     """
-    cited = dict.fromkeys(n for m in markers_in_text for n in expand(m))  # text order, once each
+    # text order, once each; a marker that is one number already (Article.markers gives those) is
+    # its own expansion
+    cited = dict.fromkeys(n for m in markers_in_text for n in ((m,) if m.isdigit() else expand(m)))
     listed = set(ref_numbers)
     findings = [Finding("marker", "major", f"[{n}]", None,
                         f"The text cites [{n}] but the list has no reference {n}.")

@@ -31,6 +31,8 @@ def _timing(updated: date | None, article_updated: date | None) -> str:
 
 def check_updates(message: dict, article_updated: Any = None) -> list[Finding]:
     """Retractions, corrections, expressions of concern and preprint links on a Crossref record."""
+    if "updated-by" not in message and "update-to" not in message and "relation" not in message:
+        return []  # most records: nothing to report
     article_date = as_date(article_updated)
     findings = []
     for update in message.get("updated-by") or []:

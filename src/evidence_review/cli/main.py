@@ -17,7 +17,7 @@ from evidence_review.report.pdf_scope import PDF_FULL_MAX_ENTRIES
 from evidence_review.site.questions import QUESTIONS as SITE_QUESTIONS
 
 FORMATS = ("table", "json", "csv")
-LIGHT = ("parse", "init", "fetch", "audit")  # commands served by cli/light.py (init --from-scan is not)
+LIGHT = ("parse", "init", "fetch")  # commands served by cli/light.py (init --from-scan is not)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -209,7 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = make_parser().parse_args(argv)
         # after parsing: --help need not load pandas, nor the report stack
-        if args.command in LIGHT and not getattr(args, "from_scan", None):
+        if args.command == "audit":  # the audit's own module: none of init's and parse's stages
+            from evidence_review.cli import audit as commands
+        elif args.command in LIGHT and not getattr(args, "from_scan", None):
             from evidence_review.cli import light as commands
         elif args.command == "build" and args.all:  # starts child builds: no report stack here
             from evidence_review.cli import parallel as commands

@@ -85,6 +85,10 @@ def initials(given: str | None) -> str:
     """APA initials of given names: 'Baziel G.M.' -> 'B. G. M.', 'Jean-Pierre' -> 'J.-P.'."""
     out = []
     for token in (given or "").replace(".", ". ").split():
+        if "-" not in token:  # most names: one part, no hyphen to keep
+            if part := token.strip("."):
+                out.append(part[0].upper() + ".")
+            continue
         parts = [p.strip(".") for p in token.split("-") if p.strip(".")]
         if parts:
             out.append("-".join(p[0].upper() + "." for p in parts))

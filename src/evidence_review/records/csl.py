@@ -32,6 +32,7 @@ _DATE_FIELDS = ("issued", "published-print", "published-online")
 _PARTICLE = re.compile(r"^((?:[a-z\u00e0-\u00ff']+\s+)+)(\S.*)$")  # "de ", "van der ", "d'"
 # a particle deposited after the given names: "Baziel G.M. van"
 _GIVEN_PARTICLE = re.compile(r"^(.*?[A-Z].*?)\s+((?:[a-z']{1,4}\s*)+)$")
+_GIVEN_END = frozenset("abcdefghijklmnopqrstuvwxyz'")
 _MONTHS = {m: i for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august", "september",
      "october", "november", "december"], start=1)}
@@ -106,7 +107,9 @@ def _csl_name(author: dict) -> dict:
     given = author.get("given") or ""
     # Some deposits put the particle at the end of the given names: "Baziel G.M. van".
     # Only short lower-case words after capitalised given names count: "ana maria" is no particle.
-    m = None if particle else _GIVEN_PARTICLE.match(given)
+    # the pattern needs the given names to end in a lower-case word (or a space after one)
+    m = None if particle or not given or given[-1] not in _GIVEN_END and not given[-1].isspace() \
+        else _GIVEN_PARTICLE.match(given)
     if m:
         given, particle = m.group(1), m.group(2).strip()
     name = {"family": family}
