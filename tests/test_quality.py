@@ -33,6 +33,7 @@ from evidence_review.appraisal.quality import (
 )
 from evidence_review.appraisal.quality.jama import CRITERIA
 from evidence_review.core.errors import InputError
+from evidence_review.core.paths import cache_dir
 
 # --- readability -------------------------------------------------------------------------------
 
@@ -144,7 +145,7 @@ def test_the_cache_is_the_users_own_folder_not_the_shared_temp_folder(tmp_path, 
 
     monkeypatch.delenv("EVIDENCE_REVIEW_CACHE", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    base = readability._cache_base()
+    base = cache_dir()
     assert base == tmp_path / "xdg" / "evidence-review"
     readability_by_section({"a": EASY})
     for folder in (readability._metrics_dir(), readability._nltk_data_dir() / "corpora" / "cmudict"):

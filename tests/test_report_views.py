@@ -105,7 +105,8 @@ def test_chart_svgs_are_labelled_images_in_an_accessible_palette():
     assert widths[1] <= charts.NARROW_PT + 0.5 and widths[0] <= charts.WIDE_PT + 0.5
 
 
-def test_a_chart_is_drawn_once_per_process_for_the_same_counts(monkeypatch):
+def test_a_chart_is_drawn_once_per_process_for_the_same_counts(monkeypatch, tmp_path):
+    monkeypatch.setenv("EVIDENCE_REVIEW_CACHE", str(tmp_path))  # no drawing kept by an earlier test
     drawn = []
     real = charts._draw
     monkeypatch.setattr(charts, "_draw", lambda *a: drawn.append(a[4]) or real(*a))

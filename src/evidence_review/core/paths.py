@@ -8,6 +8,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+import platformdirs
+
 from evidence_review.core.errors import InputError, Problem
 
 _NAME = re.compile(r"\A[a-z0-9][a-z0-9._-]*\Z")  # \Z, not $: "name\n" is not a name
@@ -26,6 +28,21 @@ def find_root(start: Path | None = None) -> Path:
         if (folder / "data").is_dir():
             return folder
     return here
+
+
+def cache_dir() -> Path:
+    """Where work kept between runs lives (readability scores, the CMU syllable counts, drawn
+    charts): ``EVIDENCE_REVIEW_CACHE``, else the user's cache folder (platformdirs:
+    ``$XDG_CACHE_HOME/evidence-review`` or ``~/.cache/evidence-review`` on Linux,
+    ``~/Library/Caches/evidence-review`` on macOS). Not the shared temp folder: another account
+    there could plant entries that a review would then print. Each kind of entry has its own folder
+    in it (made with :func:`private_dir`), named after what its entries depend on."""
+    return Path(os.environ.get("EVIDENCE_REVIEW_CACHE") or platformdirs.user_cache_dir("evidence-review"))
+
+
+def private_dir(path: Path) -> None:
+    """Create ``path`` (and its parents) readable and writable by this user only."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 @dataclass(frozen=True)

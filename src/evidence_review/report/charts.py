@@ -9,17 +9,24 @@ wide and narrow, and the stylesheet shows the one that fits, so its labels stay 
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import html as _html
 import io
 import re
 import textwrap
+from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("svg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
 
+from evidence_review.core.atomic import write_text  # noqa: E402
+from evidence_review.core.errors import InputError  # noqa: E402
+from evidence_review.core.paths import cache_dir, private_dir  # noqa: E402
 from evidence_review.report.html import HTML, esc  # noqa: E402
 
 # Okabe & Ito (2008) colour-blind-safe palette, with a neutral grey for "not verifiable".
@@ -46,12 +53,39 @@ WIDE_PT, NARROW_PT = 470, 244
 LABEL_CHARS = {WIDE_PT: 30, NARROW_PT: 16}  # bar names wrap at this many characters
 
 
+_SVG_OPTIONS = {"format": "svg", "bbox_inches": "tight", "metadata": {"Date": None, "Creator": None}}
+
+
 def to_svg(fig) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    fig.savefig(buf, **_SVG_OPTIONS)
     plt.close(fig)
     text = buf.getvalue()
     return text[text.index("<svg"):]  # drop the XML prolog and DOCTYPE: the SVG is inlined
+
+
+class _Width(Exception):
+    pass
+
+
+class _HeaderOnly(io.StringIO):
+    """A file that stops the SVG writer at the ``width`` of its ``<svg>`` element: by then savefig
+    has laid the figure out and cropped it, but drawn nothing, which is most of its work."""
+
+    def write(self, text: str) -> int:
+        if text.startswith(' width="') and text.endswith('pt"'):
+            raise _Width(text[8:-3])
+        return super().write(text)
+
+
+def _svg_width_of(fig) -> float:
+    """The width in pt that ``to_svg(fig)`` would write (the same savefig call, stopped early)."""
+    buf = _HeaderOnly()
+    try:
+        fig.savefig(buf, **_SVG_OPTIONS)
+    except _Width as stop:
+        return float(stop.args[0])
+    return _svg_width(buf.getvalue())  # the writer wrote its width some other way: read it from the SVG
 
 
 def _accessible(svg: str, prefix: str, title: str, desc: str, css: str) -> str:
@@ -88,6 +122,7 @@ def _svg_width(svg: str) -> float:
     return float(re.search(r'width="([\d.]+)pt"', svg).group(1))
 
 
+_FIT_TRIES = 4
 _FITTED: dict[tuple, str] = {}  # drawings of this process, by what they show (a few KiB each)
 _FITTED_MAX = 64
 
@@ -96,33 +131,75 @@ def _fitted(table: pd.DataFrame, colours: dict[str, str], hatches: dict[str, str
             target_pt: float, ncol: int) -> str:
     """The chart drawn so that, labels included, it is at most ``target_pt`` wide.
 
-    Fitting draws the chart two or three times; a process that shows the same counts again (the
-    same review's views, reviews whose counts agree) gets the drawing it already made.
+    Fitting draws the chart two to four times; a process that shows the same counts again (the
+    same review's views, reviews whose counts agree) gets the drawing it already made, and a later
+    process (the next build of the same review) the one kept in the cache folder.
     """
     key = (table.to_json(orient="split"), tuple(colours.items()), tuple(hatches.items()), xlabel,
            target_pt, ncol)
     if key not in _FITTED:
         if len(_FITTED) >= _FITTED_MAX:
             _FITTED.pop(next(iter(_FITTED)))  # the oldest
-        _FITTED[key] = _fit(table, colours, hatches, xlabel, target_pt, ncol)
+        path = _drawings_dir() / f"{hashlib.sha256(repr(key).encode()).hexdigest()}.svg"
+        svg = _read_drawing(path)
+        if svg is None:
+            svg = _fit(table, colours, hatches, xlabel, target_pt, ncol)
+            try:
+                private_dir(path.parent)
+                write_text(path, svg)
+            except (OSError, InputError):
+                pass  # a cache that cannot be written only costs the next process the same work
+        _FITTED[key] = svg
     return _FITTED[key]
+
+
+def _read_drawing(path: Path) -> str | None:
+    try:
+        svg = path.read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return None
+    return svg if svg.startswith("<svg ") and svg.endswith("</svg>\n") else None
+
+
+def _drawings_dir() -> Path:
+    return cache_dir() / _drawings_folder()
+
+
+@functools.cache
+def _drawings_folder() -> str:
+    """The cache folder's charts, named after everything a drawing depends on besides what it shows:
+    this module's code, matplotlib and pandas, and the font file matplotlib draws the text with."""
+    with plt.rc_context(_RC):
+        font = font_manager.findfont(font_manager.FontProperties())
+    depends = "\n".join([Path(__file__).read_text(encoding="utf-8"), matplotlib.__version__, pd.__version__,
+                         font, str(Path(font).stat().st_size)])
+    return f"evidence-review-charts-{hashlib.sha256(depends.encode()).hexdigest()[:16]}"
 
 
 def _fit(table: pd.DataFrame, colours: dict[str, str], hatches: dict[str, str], xlabel: str,
          target_pt: float, ncol: int) -> str:
+    """Draw at the target width, then narrower by what the labels took beyond it, at most 4 times.
+
+    Only the drawing that is kept is written out as SVG; the others are only laid out, to measure.
+    """
     names = [textwrap.fill(str(i), LABEL_CHARS[target_pt], break_long_words=False) for i in table.index]
     width = target_pt / 72
-    for _ in range(4):
-        svg = _draw(table, names, colours, hatches, xlabel, width, ncol)
-        over = _svg_width(svg) - target_pt
-        if over <= 0.5:
-            break
+    for attempt in range(_FIT_TRIES):
+        fig = _draw(table, names, colours, hatches, xlabel, width, ncol)
+        with plt.rc_context(_RC):  # savefig reads the SVG settings
+            if attempt == _FIT_TRIES - 1:
+                return to_svg(fig)
+            over = _svg_width_of(fig) - target_pt
+            if over <= 0.5:
+                return to_svg(fig)
+        plt.close(fig)
         width -= over / 72 + 0.02
-    return svg
+    raise AssertionError("unreachable: the last try is always kept")
 
 
 def _draw(table: pd.DataFrame, names: list[str], colours: dict[str, str], hatches: dict[str, str],
-          xlabel: str, width: float, ncol: int) -> str:
+          xlabel: str, width: float, ncol: int):
+    """The chart as a matplotlib figure ``width`` inches wide (to be written by :func:`to_svg`)."""
     with plt.rc_context(_RC):
         deepest = max((n.count("\n") + 1 for n in names), default=1)  # bars are evenly spaced
         rows = len(names) * (0.155 * deepest + 0.17)
@@ -160,7 +237,7 @@ def _draw(table: pd.DataFrame, names: list[str], colours: dict[str, str], hatche
         ax.legend(ordered, [h.get_label() for h in ordered], ncol=ncol, fontsize=9, frameon=False,
                   loc="lower left", bbox_to_anchor=(0, 1.0), borderaxespad=0.3, handlelength=1.6,
                   handleheight=1.1, columnspacing=1.0)
-        return to_svg(fig)
+        return fig
 
 
 def stacked_bars(table: pd.DataFrame, colours: dict[str, str], title: str, xlabel: str,

