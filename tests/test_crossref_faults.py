@@ -26,11 +26,11 @@ def test_server_errors_are_retried_until_success(standin, client, status):
 
 def test_backoff_grows_between_attempts(standin, make_client):
     standin.add_fault(kind="status", status=503, times=3)
-    assert make_client(backoff=0.05, backoff_max=1.0).get_work(DOI).status == "ok"
+    assert make_client(backoff=0.02, backoff_max=1.0).get_work(DOI).status == "ok"
     t = starts(standin)
     gaps = [b - a for a, b in zip(t, t[1:], strict=False)]
     for n, gap in enumerate(gaps):
-        assert gap >= 0.05 * 2**n  # base back-off doubles; jitter only adds
+        assert gap >= 0.02 * 2**n  # base back-off doubles; jitter only adds
 
 
 def test_persistent_failure_gives_up_with_a_reason(standin, client):
@@ -42,15 +42,15 @@ def test_persistent_failure_gives_up_with_a_reason(standin, client):
 
 
 def test_retry_after_is_honoured(standin, client):
-    standin.add_fault(kind="status", status=429, retry_after=0.5, times=1)
+    standin.add_fault(kind="status", status=429, retry_after=0.2, times=1)  # 4x the test back-off cap
     assert client.get_work(DOI).status == "ok"
     first, second = starts(standin)
-    assert second - first >= 0.5  # measured where it counts: when the stand-in saw them
+    assert second - first >= 0.2  # measured where it counts: when the stand-in saw them
     assert client.stats["429s"] == 1
 
 
 def test_retry_after_also_holds_back_other_threads(standin, make_client):
-    standin.add_fault(kind="status", status=429, retry_after=0.4, times=1, kinds=("work",))
+    standin.add_fault(kind="status", status=429, retry_after=0.2, times=1, kinds=("work",))
     odd = [f"10.5555/odd#{i}" for i in range(4)]  # not batchable: one request each, in parallel
     standin.add_records({d: {"DOI": d} for d in odd})
     # One at a time, so the 429 arrives before the next start (at 10 per second the limiter lets
@@ -61,7 +61,7 @@ def test_retry_after_also_holds_back_other_threads(standin, make_client):
     refused = next(r.started for r in standin.requests() if r.status == 429)
     others = [t for t in starts(standin) if t > refused]
     assert len(others) == 4  # three other DOIs and the retry, all held until Retry-After passed
-    assert all(t - refused >= 0.4 for t in others)
+    assert all(t - refused >= 0.2 for t in others)
 
 
 def test_retry_after_beyond_the_time_budget_gives_up_at_once(standin, make_client):
