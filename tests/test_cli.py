@@ -25,10 +25,18 @@ def run(*args, root=ROOT):
 
 
 def test_python_dash_m_runs_the_cli():
-    result = subprocess.run([sys.executable, "-m", "evidence_review", "check", "--root", str(ROOT)],
-                            capture_output=True, text=True, timeout=120)
+    """`check` runs, served without the site's stack or the charts (cli/review.py): -X importtime
+    lists on stderr every module the run imported."""
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "evidence_review", "check",
+                             "--root", str(ROOT)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "all inputs valid" in result.stdout
+    imported = {line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines()
+                if line.startswith("import time:")}
+    assert "evidence_review.report.session" in imported
+    heavy = ("matplotlib", "duckdb", "distributed", "evidence_review.site.scan",
+             "evidence_review.cli.commands")
+    assert not [name for name in imported if name.split(".")[0] in heavy or name in heavy]
 
 
 def test_the_console_script_is_exit_2_with_one_line_and_no_traceback():

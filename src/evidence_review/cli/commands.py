@@ -1,5 +1,6 @@
 """The CLI commands: each ``cmd_NAME(args)`` turns parsed options into one call into the package
-and returns the exit code. No logic lives here that a notebook or a test could not call directly."""
+and returns the exit code. No logic lives here that a notebook or a test could not call directly.
+The commands of one review's files live in cli/review.py (main() serves them from there)."""
 
 from __future__ import annotations
 
@@ -7,94 +8,25 @@ import json
 import sys
 from argparse import Namespace
 
-from evidence_review.appraisal import verdicts
 from evidence_review.cli import build_one, parallel
 from evidence_review.cli.output import emit
-from evidence_review.core.atomic import write_text
+from evidence_review.cli.review import (  # noqa: F401 - main() serves these from cli/review.py
+    claims_json,
+    cmd_agreement,
+    cmd_check,
+    cmd_claims,
+    cmd_export,
+    cmd_prepare,
+)
 from evidence_review.core.errors import InputError, Problem
-from evidence_review.core.paths import Review
-from evidence_review.core.progress import stderr
-from evidence_review.report import exports
-from evidence_review.report.session import ReviewSession, claims_json, open_review
 from evidence_review.site import queries, recheck, scan
 from evidence_review.site.store import SiteStore
-from evidence_review.workflow import from_scan, prepare
-
-
-def _session(args: Namespace) -> ReviewSession:
-    return open_review(args.review, args.root)
-
-
-def cmd_check(args: Namespace) -> int:
-    session = _session(args)
-    problems = session.check()
-    if problems:
-        raise InputError(problems)
-    print(f"{session.review.name}: all inputs valid ({len(session.claims)} claims, "
-          f"{len(session.cited)} references)")
-    for line in session.pending():
-        print(f"pending: {line}")
-    if getattr(args, "strict", False):
-        blockers = session.blockers()
-        for line in blockers:
-            print(f"blocking: {line}", file=sys.stderr)
-        return 1 if blockers else 0
-    return 0
-
-
-def cmd_claims(args: Namespace) -> int:
-    session = _session(args)
-    if args.format == "json":
-        emit(claims_json(session), "json")
-        return 0
-    flat = session.claims.copy()
-    flat["refs"] = flat["refs"].map(";".join)
-    flat["would_support"] = flat["would_support"].map(";".join)
-    if args.format == "table":
-        flat = flat[["id", "section", "refs", "verdict", "evidence_level", "sort", "text"]]
-    emit(None, args.format, flat)
-    return 0
-
-
-def cmd_agreement(args: Namespace) -> int:
-    session = _session(args)
-    files = session.verdict_files
-    if len(files) < 2:
-        folder = session.review.rel(verdicts.folder(session.review))
-        found = ", ".join(f"{r}.csv" for r in files) or "none"
-        raise InputError(Problem(file=folder, message=f"agreement needs the verdict files of two or "
-                                                      f"more reviewers (REVIEWER.csv); found {found}"))
-    if args.format == "json":
-        emit(session.agreement.to_json(), "json")
-    else:
-        print("\n".join(session.agreement.summary_lines()))
-    return 0
+from evidence_review.workflow import from_scan
 
 
 def cmd_build(args: Namespace) -> int:
     # main() serves `build` from cli/parallel.py (--all) and cli/build_one.py: the same calls here
     return parallel.cmd_build(args) if args.all else build_one.cmd_build(args)
-
-
-def cmd_prepare(args: Namespace) -> int:
-    review = Review.open(args.review, args.root)
-    written = prepare.prepare(review)
-    for path in written:
-        stderr(f"wrote {review.rel(path)}")
-    if not written:
-        stderr(f"{review.name}: derived files already match article.md")
-    return 0
-
-
-def cmd_export(args: Namespace) -> int:
-    session = _session(args)
-    text = exports.render(session, args.format)
-    if args.output:
-        write_text(args.output, text)
-        stderr(f"wrote {args.output}")
-    else:
-        sys.stdout.write(text)
-    return 0
 
 
 def cmd_init(args: Namespace) -> int:

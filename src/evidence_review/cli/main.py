@@ -18,6 +18,7 @@ from evidence_review.site.questions import QUESTIONS as SITE_QUESTIONS
 
 FORMATS = ("table", "json", "csv")
 LIGHT = ("parse", "init", "fetch")  # commands served by cli/light.py (init --from-scan is not)
+REVIEW = ("check", "claims", "agreement", "export", "prepare")  # served by cli/review.py
 
 
 class _Parser(argparse.ArgumentParser):
@@ -213,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
             from evidence_review.cli import audit as commands
         elif args.command in LIGHT and not getattr(args, "from_scan", None):
             from evidence_review.cli import light as commands
+        elif args.command in REVIEW:  # the review's session, not the site's stack nor the charts
+            from evidence_review.cli import review as commands
         elif args.command == "build" and args.all:  # starts child builds: no report stack here
             from evidence_review.cli import parallel as commands
         elif args.command == "build":  # the report stack only: not the site's, nor the charts
