@@ -562,6 +562,18 @@ def test_sigint_during_start_up_is_one_line(project, delay):
         assert err.strip().splitlines()[-1] == "interrupted"
 
 
+def test_sigint_as_the_command_finishes_keeps_its_exit_code(project):
+    """Ctrl-C just after the command printed its result (the interpreter shutting down): the exit
+    code is the command's or 130, never a death by the signal (-2) nor a traceback."""
+    proc = subprocess.Popen([sys.executable, "-m", "evidence_review", "check", "--root", str(project)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env())
+    assert "all inputs valid" in proc.stdout.readline()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert "Traceback" not in err, err
+    assert proc.returncode in (0, 130), (proc.returncode, err)
+
+
 # --- unit cases: the client, the bibliography ------------------------------------------------------
 
 def test_the_cache_is_kept_per_server(tmp_path):

@@ -7,6 +7,7 @@ line per problem naming file, row and field. Every command is a thin call into t
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -205,6 +206,17 @@ def _os_problem(exc: OSError) -> str:
     return f"{where}: {exc.strerror or exc}"
 
 
+def _done(argv: list[str] | None) -> None:
+    """The process's own command (``argv`` None: the console script, ``python -m``) has finished: a
+    Ctrl-C from now on, as the interpreter shuts down, would kill it by the signal (silently, or
+    with a traceback from the last lines of Python) instead of letting it exit with its code."""
+    if argv is None:
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        except ValueError:  # not the main thread: the process is not ours to change
+            pass
+
+
 def main(argv: list[str] | None = None) -> int:
     args = None
     try:
@@ -223,7 +235,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             from evidence_review.cli import commands
 
-        return getattr(commands, f"cmd_{args.command.replace('-', '_')}")(args)
+        code = getattr(commands, f"cmd_{args.command.replace('-', '_')}")(args)
+        _done(argv)
+        return code
     except InputError as exc:
         _print_problems(exc.problems)
         return 2
@@ -240,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         print("error: out of memory (an input far larger than a review's files?)", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        _done(argv)
         print("interrupted", file=sys.stderr)
         return 130
 
