@@ -23,6 +23,7 @@ matplotlib.use("svg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
 from evidence_review.core.atomic import write_text  # noqa: E402
 from evidence_review.core.errors import InputError  # noqa: E402
@@ -204,7 +205,8 @@ def _draw(table: pd.DataFrame, names: list[str], colours: dict[str, str], hatche
         deepest = max((n.count("\n") + 1 for n in names), default=1)  # bars are evenly spaced
         rows = len(names) * (0.155 * deepest + 0.17)
         height = 0.9 + rows + 0.2 * (-(-len(table.columns) // ncol))
-        fig, ax = plt.subplots(figsize=(width, height))
+        fig = Figure(figsize=(width, height))  # not pyplot's: no figure manager to make and close
+        ax = fig.subplots()
         left = pd.Series(0.0, index=table.index)
         total = float(table.sum(axis=1).max() or 1)
         axis_in = width * 0.62
