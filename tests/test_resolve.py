@@ -326,3 +326,27 @@ def test_references_are_resolved_as_their_records_arrive():
     assert list(streamed) == list(plain) == ["1", "2", "3", "4"]
     assert {n: r.to_dict() for n, r in streamed.items()} == {n: r.to_dict() for n, r in plain.items()}
     assert {n: r.message for n, r in streamed.items()} == {n: r.message for n, r in plain.items()}
+
+
+def test_runs_in_several_threads_at_once_give_each_the_answers_of_a_run_alone():
+    """A site scan resolves its pages in threads: one run ending must not take the memo (the CSL
+    forms and scores kept for the run) away from another run still scoring."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    works = {f"10.5555/cramp.{i}": {**PAPER, "DOI": f"10.5555/cramp.{i}",
+                                     "title": [f"Nocturnal leg cramps, part {i}"]} for i in range(40)}
+    refs = [cited(f"10.5555/cramp.{i}", number=str(i + 1), title=f"Nocturnal leg cramps, part {i}")
+            for i in range(40)]
+    alone = {n: (r.status, r.doi, r.score) for n, r in resolve_references(refs, FakeClient(works)).items()}
+    start = threading.Barrier(6)
+
+    def run(_):
+        start.wait()
+        return [{n: (r.status, r.doi, r.score) for n, r in resolve_references(refs[k:] + refs[:k],
+                                                                              FakeClient(works)).items()}
+                for k in range(0, 40, 4)]
+
+    with ThreadPoolExecutor(6) as pool:
+        for answers in pool.map(run, range(6)):
+            assert all(a == alone for a in answers)

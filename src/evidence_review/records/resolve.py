@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
@@ -70,16 +72,28 @@ class Resolution:
 # A record is scored against its reference up to five times (accept, score, agreement, describe,
 # the stored score). During one resolve_references run its CSL form and the parts are computed once,
 # keyed by the identity of the objects (the memo keeps them alive, so an id is not reused meanwhile);
-# outside a run nothing is kept.
-_memo: dict | None = None
+# outside a run nothing is kept. The memo is the thread's own: a site scan resolves pages in several
+# threads at once, and a run's answers may settle in its client's thread (which is handed the memo).
+_local = threading.local()
+
+
+@contextmanager
+def _memoising(memo: dict | None) -> Iterator[None]:
+    saved = getattr(_local, "memo", None)
+    _local.memo = memo
+    try:
+        yield
+    finally:
+        _local.memo = saved
 
 
 def _csl(message: dict) -> dict:
-    if _memo is None:
+    memo = getattr(_local, "memo", None)
+    if memo is None:
         return from_crossref(message)
-    hit = _memo.get(id(message))
+    hit = memo.get(id(message))
     if hit is None:
-        hit = _memo[id(message)] = (message, from_crossref(message))
+        hit = memo[id(message)] = (message, from_crossref(message))
     return hit[1]
 
 
@@ -95,12 +109,13 @@ def _cited_families(cited: CitedReference) -> list[str]:
 
 def _parts(cited: CitedReference, message: dict) -> tuple[float, float, float]:
     """(title, authors, year) agreement, each in [0, 1]."""
-    if _memo is None:
+    memo = getattr(_local, "memo", None)
+    if memo is None:
         return _compute_parts(cited, message)
     key = (id(cited), id(message))
-    hit = _memo.get(key)
+    hit = memo.get(key)
     if hit is None:
-        hit = _memo[key] = (cited, message, _compute_parts(cited, message))
+        hit = memo[key] = (cited, message, _compute_parts(cited, message))
     return hit[2]
 
 
@@ -246,10 +261,9 @@ def resolve_references(cited_refs: list[CitedReference], client: WorksClient,
     """
     printed = {r.number: normalise(r.doi_printed) for r in cited_refs if r.doi_printed}
     valid = sorted({d for d in printed.values() if is_valid(d)})
-    global _memo
-    _memo = {}
+    memo: dict = {}
     early: dict[str, Resolution] = {}
-    try:
+    with _memoising(memo):
         if valid and on_resolved is not None and streams(client):
             waiting: dict[str, list[CitedReference]] = {}
             for r in cited_refs:
@@ -257,12 +271,13 @@ def resolve_references(cited_refs: list[CitedReference], client: WorksClient,
                     waiting.setdefault(printed[r.number], []).append(r)
 
             def settled(batch: dict[str, Any]) -> None:
-                for doi, outcome in batch.items():
-                    for ref in waiting.pop(doi, ()):
-                        if _settles_alone(ref, outcome, threshold):
-                            early[ref.number] = _resolve_safely(ref, doi, batch, client,
-                                                                threshold, refresh, stable)
-                            on_resolved(early[ref.number])
+                with _memoising(memo):  # may be called in the client's own thread
+                    for doi, outcome in batch.items():
+                        for ref in waiting.pop(doi, ()):
+                            if _settles_alone(ref, outcome, threshold):
+                                early[ref.number] = _resolve_safely(ref, doi, batch, client,
+                                                                    threshold, refresh, stable)
+                                on_resolved(early[ref.number])
 
             outcomes = client.get_works(valid, refresh=True, on_settled=settled) if refresh \
                 else client.get_works(valid, on_settled=settled)
@@ -278,8 +293,6 @@ def resolve_references(cited_refs: list[CitedReference], client: WorksClient,
                     on_resolved(resolution)
             resolved[r.number] = resolution
         return resolved
-    finally:
-        _memo = None
 
 
 def streams(client: WorksClient) -> bool:
