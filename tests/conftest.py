@@ -192,8 +192,8 @@ def edited_report(tmp_path_factory) -> Edited:
         runs.append(run_cli("fetch", "--refresh", "--no-europepmc", "--base-url", api.base_url,
                             root=root, env=env))
         headers = [r.headers.get("crossref-plus-api-token") for r in api.requests()]
-    # in this process (report/inprocess.py): the tests read the report, which the in-process engine
-    # writes the same (test_build_engines.py); the session's built_report keeps the real kernel build
+    # the notebook in this process, as `build` runs by default (report/inprocess.py): run_cli calls
+    # the CLI in this process, so the cells run here (kernel builds: test_new_review_build.py)
     runs.append(run_cli("build", "--no-pdf", root=root, env={**env, **IN_PROCESS}))
     for done in runs:
         assert done.returncode == 0, (done.args, done.stderr)

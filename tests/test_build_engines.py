@@ -1,11 +1,11 @@
-"""The build's two notebook engines: a Jupyter kernel per notebook (papermill: what `build` runs)
-and the opt-in in-process engine (report/inprocess.py, EVIDENCE_REVIEW_NOTEBOOK_ENGINE=in-process)
-that tests which only read a build's output use, to spare a kernel's start and its second import of
-pandas, matplotlib and the package. Both must write the same outputs and the same report (the
-report: tests/test_new_review_build.py builds one review both ways and compares them)."""
+"""The build's two notebook engines: in process (report/inprocess.py: what `build` runs by default)
+and a Jupyter kernel per notebook (papermill: `build --kernel`, EVIDENCE_REVIEW_NOTEBOOK_ENGINE=kernel).
+Both must write the same outputs and the same report (the report: tests/test_new_review_build.py
+builds one review both ways and compares them)."""
 
 from __future__ import annotations
 
+import os
 import re
 
 import nbformat
@@ -66,11 +66,11 @@ def test_both_engines_record_the_same_outputs_and_the_same_failure(tmp_path):
     assert shown[4][-1][4:] == ("ValueError", "boom") and shown[5] == []
 
 
-def test_the_default_engine_is_a_kernel_and_an_unknown_one_is_one_line(monkeypatch):
+def test_the_default_engine_is_in_process_and_an_unknown_one_is_one_line(monkeypatch):
     monkeypatch.delenv(report_build.ENGINE_ENV, raising=False)
-    assert report_build.engine() == "kernel"
-    monkeypatch.setenv(report_build.ENGINE_ENV, "in-process")
-    assert report_build.engine() == "in-process" and report_build.engine("kernel") == "kernel"
+    assert report_build.engine() == "in-process"
+    monkeypatch.setenv(report_build.ENGINE_ENV, "kernel")
+    assert report_build.engine() == "kernel" and report_build.engine("in-process") == "in-process"
     monkeypatch.setenv(report_build.ENGINE_ENV, "threads")
     with pytest.raises(report_build.BuildError, match=r"^EVIDENCE_REVIEW_NOTEBOOK_ENGINE='threads': "
                                                       r"the notebook engine is one of kernel, in-process$"):
@@ -78,7 +78,23 @@ def test_the_default_engine_is_a_kernel_and_an_unknown_one_is_one_line(monkeypat
 
 
 def test_the_edited_report_was_built_in_process_and_says_so(edited_report):
-    """`edited_report` builds with the in-process engine; its log says so, the kernel's would not."""
+    """`edited_report` builds with the default engine, in process; its log says so, a kernel's
+    would not."""
     build_run = edited_report.runs[-1]
     assert "executed 03-report in process" in build_run.stderr
 
+
+
+def test_build_kernel_sets_the_engine_for_its_command_only(monkeypatch):
+    """`build --kernel` sets the engine for the command (and the child builds `--all` starts), and
+    the next command in the same process runs with the default again."""
+    from evidence_review.cli import main
+
+    assert main.ENGINE_ENV == report_build.ENGINE_ENV
+    monkeypatch.delenv(report_build.ENGINE_ENV, raising=False)
+    seen = []
+    with main._engine(True):
+        seen.append(report_build.engine())
+    with main._engine(False):
+        seen.append(report_build.engine())
+    assert seen == ["kernel", "in-process"] and report_build.ENGINE_ENV not in os.environ

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -44,8 +45,8 @@ def test_a_plain_kernel_still_has_its_debugger():
 
 
 def test_the_parent_of_a_build_imports_no_bm25s_nor_scipy():
-    """``build`` checks and exports in its own process; ranking passages (bm25s, SciPy) is the
-    kernel's work, so the parent does not load them."""
+    """Starting ``build`` loads neither the passage ranking (bm25s, SciPy) nor matplotlib: only the
+    report notebook's cells need them (in the build's process or, with --kernel, in its kernel)."""
     code = ("import json, sys\nimport evidence_review.cli.build_one\n"
             "print(json.dumps([m for m in ('bm25s', 'scipy', 'matplotlib') if m in sys.modules]))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -81,9 +82,10 @@ print(json.dumps([seen["before"], seen["during"], "Findings" in result.html.read
 
 
 def test_the_exporters_are_imported_while_the_notebook_runs(tmp_path):
-    """The parent waits while the kernel runs the notebook: it imports nbconvert's exporter then
-    (in a thread), not after."""
+    """With --kernel, the build waits while the kernel runs the notebook: it imports nbconvert's
+    exporter then (in a thread), not after."""
     (tmp_path / "staging").mkdir()
+    env = {**os.environ, "EVIDENCE_REVIEW_NOTEBOOK_ENGINE": "kernel"}  # in process: nothing to overlap
     done = subprocess.run([sys.executable, "-c", IMPORTED_WHILE_RUNNING, str(tmp_path)],
-                          capture_output=True, text=True, check=True)
+                          capture_output=True, text=True, check=True, env=env)
     assert json.loads(done.stdout.splitlines()[-1]) == [False, True, True]

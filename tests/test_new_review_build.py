@@ -2,9 +2,10 @@
 
 Both sample articles (written for these tests; fictional works under the 10.5555 test prefix) are
 taken through the real commands in a temporary project, against the local Crossref stand-in. Their
-claims are still unreviewed, and the report must say so instead of failing (`build --all`, a
-child build and a kernel for each). Two fixture pages (tests/fixtures/pages: one printing no
-reference list, one citing by footnote link) are then built too, with the in-process engine.
+claims are still unreviewed, and the report must say so instead of failing (`build --all --kernel`:
+a child build and a Jupyter kernel for each). Two fixture pages (tests/fixtures/pages: one printing
+no reference list, one citing by footnote link) are then built too, as `build` runs by default (the
+notebook in the build's own process).
 """
 
 import json
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from intake_scoring import PAGES, standin_records
-from projects import IN_PROCESS, run_cli
+from projects import run_cli
 from test_init import HTML, TEXT, VITAMIN_D_RECORDS, _work
 
 from evidence_review.records.standin import CrossrefStandIn
@@ -55,11 +56,10 @@ def project(tmp_path_factory):
             assert done.returncode == 0, done.stderr
             again = cli(root, "fetch", "--review", name, "--base-url", api.base_url, "--no-europepmc")
             assert again.returncode == 0, again.stderr
-    built = cli(root, "build", "--all", "--no-pdf")
+    built = cli(root, "build", "--all", "--no-pdf", "--kernel")  # --kernel reaches each child build
     assert built.returncode == 0, built.stderr
     # two fixture pages of tests/test_intake_pages.py: one printing no list, one citing by footnote
-    # link, each built on its own with the in-process engine (~2 CPU-s instead of ~9 for a child
-    # build with its kernel; the engines write the same report: test_build_engines.py)
+    # link, each built on its own, the notebook in this process (the default engine)
     done = cli(root, "init", str(PAGES / "12-back-pain-no-list.txt"), "--name", "nolist", "--no-fetch")
     assert done.returncode == 0, done.stderr
     truth = json.loads((PAGES / "01-knee-walking-footnotes.truth.json").read_text(encoding="utf-8"))
@@ -68,7 +68,7 @@ def project(tmp_path_factory):
                    "--base-url", api.base_url)
     assert done.returncode == 0, done.stderr
     for name in ("nolist", "knee"):
-        built = run_cli("build", "--review", name, "--no-pdf", root=root, cwd=root, env=IN_PROCESS)
+        built = run_cli("build", "--review", name, "--no-pdf", root=root, cwd=root)
         assert built.returncode == 0, built.stderr
     return root
 
@@ -85,8 +85,8 @@ def test_new_review_builds_and_says_what_is_unreviewed(project, name):
 
 
 def test_build_all_built_every_review_in_parallel(project):
-    """`build --all` ran over the two sample articles (the project's reviews then), each in a child
-    build with its own kernel; the two fixture pages were built afterwards, in process."""
+    """`build --all --kernel` ran over the two sample articles (the project's reviews then), each in
+    a child build with its own kernel; the two fixture pages were built afterwards, in process."""
     assert sorted(p.name for p in (project / "reports").iterdir()) == ["knee", "nolist", "sleep", "vitamin-d"]
     for name in ("knee", "nolist", "sleep", "vitamin-d"):
         assert (project / "reports" / name / "review.html").is_file()
@@ -112,10 +112,10 @@ def _volatile(html: str) -> str:
 
 def test_an_in_process_build_writes_the_kernel_builds_report(project, tmp_path):
     """The sleep review as `build --all` built it (a child build, one kernel) against a copy of
-    the project built again with the in-process engine: the same HTML and the same exports."""
+    the project built again as `build` runs by default (in process): the same HTML and exports."""
     copy = tmp_path / "copy"
     shutil.copytree(project, copy, ignore=shutil.ignore_patterns("reports", ".cache"))
-    built = run_cli("build", "--review", "sleep", "--no-pdf", root=copy, cwd=copy, env=IN_PROCESS)
+    built = run_cli("build", "--review", "sleep", "--no-pdf", root=copy, cwd=copy)
     assert built.returncode == 0, built.stderr
     kernel, here = project / "reports" / "sleep", copy / "reports" / "sleep"
     assert _volatile((here / "review.html").read_text(encoding="utf-8")) == _volatile(

@@ -76,11 +76,13 @@ ENGINE_KEY = "evidence_review_engine"  # executed notebook metadata: "in-process
 
 
 def engine(chosen: str | None = None) -> str:
-    """How a build executes its notebooks: ``kernel`` (the default: papermill, one Jupyter kernel
-    per notebook, isolated from this process) or ``in-process`` (:mod:`report.inprocess`: the
-    cells run in this process; opt-in, for tests that only read what a build writes). ``chosen``
-    wins over the environment variable EVIDENCE_REVIEW_NOTEBOOK_ENGINE."""
-    chosen = chosen or os.environ.get(ENGINE_ENV) or "kernel"
+    """How a build executes its report notebook: ``in-process`` (the default,
+    :mod:`report.inprocess`: the cells run in this process, which has already imported pandas and
+    the package to check the review, so a build costs about what the notebook's own work costs) or
+    ``kernel`` (papermill, a Jupyter kernel of its own, as JupyterLab runs it: for a notebook that
+    needs a kernel, such as widgets or magics; ~2.5 s of CPU more a build). ``chosen`` wins over
+    the environment variable EVIDENCE_REVIEW_NOTEBOOK_ENGINE (``build --kernel`` sets it)."""
+    chosen = chosen or os.environ.get(ENGINE_ENV) or "in-process"
     if chosen not in ENGINES:
         raise BuildError(f"{ENGINE_ENV}={chosen!r}: the notebook engine is one of {', '.join(ENGINES)}")
     return chosen
@@ -335,17 +337,21 @@ def _build_into(review: Review, staging: Path, out: Path, pdf: bool,
     result = BuildResult()
     _say(progress, f"Building review '{review.name}' into {review.rel(out)}/")
     start = time.perf_counter()
-    import papermill  # noqa: F401 - here, so that the importer below does not slow the kernel's start
+    importer = None
+    if engine() == "kernel":
+        import papermill  # noqa: F401 - here, so that the importer below does not slow the kernel's start
 
-    # while the kernel runs the notebook this process waits: it imports the exporters meanwhile
-    importer = threading.Thread(target=_import_exporters, args=(pdf,), name="import-exporters",
-                                daemon=True)
-    importer.start()
+        # while the kernel runs the notebook this process waits: it imports the exporters meanwhile
+        # (in process, the cells hold this process's interpreter: nothing to overlap)
+        importer = threading.Thread(target=_import_exporters, args=(pdf,), name="import-exporters",
+                                    daemon=True)
+        importer.start()
     try:
         result.executed = execute_notebooks(review, staging / "notebooks", BUILD_NOTEBOOKS,
                                             progress=progress, timings=result.timings)
     finally:
-        importer.join()
+        if importer is not None:
+            importer.join()
     result.timings["notebooks (wall)"] = time.perf_counter() - start
     t = time.perf_counter()
     report_nb = staging / "notebooks" / f"{REPORT_NOTEBOOK}.ipynb"

@@ -1,18 +1,21 @@
-"""Run a notebook's code cells in this process: the build's opt-in in-process engine.
+"""Run a notebook's code cells in this process: how ``build`` executes its report notebook.
 
-``evidence-review build`` executes each notebook in its own Jupyter kernel (papermill), so that a
-reviewer's notebook code runs isolated from the command. Tests that only read what a build wrote
-pay that kernel's start and its second import of pandas, matplotlib and this package for every
-build; with ``EVIDENCE_REVIEW_NOTEBOOK_ENGINE=in-process`` (see :func:`report.build.engine`) a
-build runs the cells here instead, through IPython's own shell, display formatter and display
-hook: the executed notebook holds the same outputs (execute results, displays, streams, errors),
-and the report exported from it is the same (tests/test_build_engines.py compares the two).
+The report notebook is thin: it calls the package's views on the review's session. A build has
+already imported pandas and the package to check the review; in a Jupyter kernel of its own the
+notebook paid that kernel's start, its second import of pandas, matplotlib and the package, and the
+messaging of every output (~2.5 s of CPU on the default review, more than a third of a build
+without PDF). Here the cells run through IPython's own shell, display formatter and display hook:
+the executed notebook holds the same outputs (execute results, displays, streams, errors), and the
+report exported from it is the same (tests/test_build_engines.py compares it with a kernel's).
+``build --kernel`` (EVIDENCE_REVIEW_NOTEBOOK_ENGINE=kernel) still runs it in a kernel, as
+JupyterLab and nbval do (see :func:`report.build.engine`).
 
 What it does not isolate: the cells run in the calling process and share its imported modules,
 its environment, its working directory and its ``sys.stdout`` (swapped while a cell runs: a
 thread printing meanwhile lands in the cell's output). One notebook runs at a time (a lock).
 Widget comms, input() and the kernel's magics that need a kernel (``%matplotlib inline``) are
-not available; the project's notebooks use none of them while building.
+not available; the project's notebooks use none of them while building. A Ctrl-C in a cell is
+the command's interrupt, not the cell's error.
 """
 
 from __future__ import annotations
@@ -166,6 +169,8 @@ def execute(src: Path, dst: Path, parameters: dict) -> nbformat.NotebookNode:
                 cell.outputs = list(shell.outputs)
                 if not result.success:
                     error = result.error_in_exec or result.error_before_exec
+                    if isinstance(error, KeyboardInterrupt):  # Ctrl-C: the command's, not the cell's
+                        raise KeyboardInterrupt
                     failed = CellError(result.execution_count or 0, type(error).__name__, str(error))
                     break
     nb.metadata[ENGINE_KEY] = "in-process"  # says how it ran (a kernel's run has no such key)
