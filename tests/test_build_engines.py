@@ -98,3 +98,13 @@ def test_build_kernel_sets_the_engine_for_its_command_only(monkeypatch):
     with main._engine(False):
         seen.append(report_build.engine())
     assert seen == ["kernel", "in-process"] and report_build.ENGINE_ENV not in os.environ
+
+
+def test_a_ctrl_c_in_a_cell_is_the_commands_interrupt_not_a_failed_cell(tmp_path):
+    """In process, IPython would record a KeyboardInterrupt as the cell's error; the build is
+    interrupted instead (the CLI then says `interrupted`, exit 130, the previous report unchanged)."""
+    _notebook(tmp_path / "notebooks" / "t.ipynb", "print('started')", "raise KeyboardInterrupt",
+              "print('never runs')")
+    with pytest.raises(KeyboardInterrupt):
+        report_build.execute_notebooks(Review("t", tmp_path), tmp_path / "out", ["t"],
+                                       engine_name="in-process")
