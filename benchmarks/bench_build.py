@@ -42,6 +42,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import vmspeed
 from bench_resolve import standin_process
 from bench_scale import scratch_project
 
@@ -190,6 +191,7 @@ def main() -> int:
     print(f"machine: {os.cpu_count()} CPUs, {platform.machine()}, Python "
           f"{platform.python_version()}, {sys.prefix}; load {load()}", flush=True)
     build(args.review, "--no-pdf")  # warm-up: OS and bytecode caches, as any second build has
+    print(vmspeed.line(), flush=True)  # the VM's speed drifts: read each figure against it
     runs: dict[str, list[dict]] = {} if args.only_all else {
         k: [] for k in ("build", "floor", "build --no-pdf", "floor --no-pdf")}
     for i in range(0 if args.only_all else args.runs):
@@ -239,7 +241,7 @@ def main() -> int:
         verdict("build --all", speedup >= MIN_ALL_SPEEDUP,
                 f"wall {a['wall_s']:.1f} s vs serial {s['wall_s']:.1f} s = {speedup:.2f}x "
                 f"(>= {MIN_ALL_SPEEDUP}x)")
-    print(f"load at the end: {load()}")
+    print(f"load at the end: {load()}; {vmspeed.line()}")
     if args.json:
         args.json.write_text(json.dumps({"runs": runs, "median": median, "failures": failures},
                                         indent=2) + "\n")

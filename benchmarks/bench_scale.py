@@ -38,6 +38,7 @@ import time
 from pathlib import Path
 
 import httpx2
+import vmspeed
 from bench_resolve import RATE, standin_process  # one stand-in launcher
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -175,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
           f"{sys.prefix}; {load()}", flush=True)
     results: dict = {"sizes": {}}
+    print(vmspeed.line(), flush=True)  # the VM's speed drifts: read each figure against it
     startup = [startup_cpu() for _ in range(3)]
     results["startup_cpu_s"] = statistics.median(startup)
     print(f"start-up floor (python -c '{STARTUP}'): cpu "
@@ -192,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"N={n:>6} {cmd:<24} wall {m['wall_s']:6.2f} s  cpu {m['cpu_s']:5.2f} s  "
                       f"peak {m['peak_rss_mib']:4.0f} MiB  {m['requests']:>4.0f} requests "
                       f"(rate floor {floor:5.2f} s)  [{m['load'][-1]}]", flush=True)
+    print(vmspeed.line(), flush=True)
     failures = check(results, sizes)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
