@@ -10,6 +10,7 @@ from pathlib import Path
 
 import platformdirs
 
+from evidence_review.core.atomic import write_text
 from evidence_review.core.errors import InputError, Problem
 
 _NAME = re.compile(r"\A[a-z0-9][a-z0-9._-]*\Z")  # \Z, not $: "name\n" is not a name
@@ -43,6 +44,17 @@ def cache_dir() -> Path:
 def private_dir(path: Path) -> None:
     """Create ``path`` (and its parents) readable and writable by this user only."""
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def keep_in_cache(path: Path, text: str) -> None:
+    """Write the entry ``path`` under :func:`cache_dir` (its folder made with :func:`private_dir`);
+    a cache that cannot be written only costs the next process the same work, so a failure is not
+    an error."""
+    try:
+        private_dir(path.parent)
+        write_text(path, text)
+    except (OSError, InputError):
+        pass
 
 
 @dataclass(frozen=True)

