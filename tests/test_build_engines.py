@@ -5,7 +5,6 @@ builds one review both ways and compares them)."""
 
 from __future__ import annotations
 
-import os
 import re
 
 import nbformat
@@ -85,19 +84,21 @@ def test_the_edited_report_was_built_in_process_and_says_so(edited_report):
 
 
 
-def test_build_kernel_sets_the_engine_for_its_command_only(monkeypatch):
-    """`build --kernel` sets the engine for the command (and the child builds `--all` starts), and
-    the next command in the same process runs with the default again."""
-    from evidence_review.cli import main
+def test_build_kernel_reaches_the_build_and_each_child_of_build_all(monkeypatch):
+    """`build --kernel` is an argument all the way down: one build passes the kernel engine to
+    report.build, and `--all` gives each child build `--kernel` (a remote Dask worker does not see
+    this process's environment). test_new_review_build.py checks the children really ran in kernels."""
+    from evidence_review.cli import build_one, main
+    from evidence_review.workflow import build as workflow_build
+    from evidence_review.workflow import build_all
 
-    assert main.ENGINE_ENV == report_build.ENGINE_ENV
-    monkeypatch.delenv(report_build.ENGINE_ENV, raising=False)
-    seen = []
-    with main._engine(True):
-        seen.append(report_build.engine())
-    with main._engine(False):
-        seen.append(report_build.engine())
-    assert seen == ["kernel", "in-process"] and report_build.ENGINE_ENV not in os.environ
+    seen = {}
+    monkeypatch.setattr(workflow_build, "build_one", lambda *a, **k: seen.update(k) or 0)
+    for argv, expected in ((["build", "--kernel"], "kernel"), (["build"], None)):
+        build_one.cmd_build(main.make_parser().parse_args(argv))
+        assert seen["engine_name"] == expected
+    assert build_all.build_argv("r", "/p", False, False, kernel=True)[-1] == "--kernel"
+    assert "--kernel" not in build_all.build_argv("r", "/p", False, False)
 
 
 def test_a_ctrl_c_in_a_cell_is_the_commands_interrupt_not_a_failed_cell(tmp_path):

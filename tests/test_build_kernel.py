@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
@@ -62,7 +61,7 @@ from evidence_review.report import build
 
 seen = {}
 
-def fake_execute(review, out_dir, names, progress=None, timings=None):
+def fake_execute(review, out_dir, names, progress=None, timings=None, engine_name=None):
     """Stands in for the kernel's run: waits (at most 60 s) to see the exporter imported meanwhile."""
     seen["before"] = "nbconvert.exporters.html" in sys.modules
     deadline = time.monotonic() + 60
@@ -76,7 +75,8 @@ def fake_execute(review, out_dir, names, progress=None, timings=None):
 
 build.execute_notebooks = fake_execute
 root = Path(sys.argv[1])
-result = build._build_into(Review("t", root), root / "staging", root / "out", False, None, "T")
+result = build._build_into(Review("t", root), root / "staging", root / "out", False, None, "T",
+                          engine_name="kernel")
 print(json.dumps([seen["before"], seen["during"], "Findings" in result.html.read_text()]))
 '''
 
@@ -85,7 +85,6 @@ def test_the_exporters_are_imported_while_the_notebook_runs(tmp_path):
     """With --kernel, the build waits while the kernel runs the notebook: it imports nbconvert's
     exporter then (in a thread), not after."""
     (tmp_path / "staging").mkdir()
-    env = {**os.environ, "EVIDENCE_REVIEW_NOTEBOOK_ENGINE": "kernel"}  # in process: nothing to overlap
     done = subprocess.run([sys.executable, "-c", IMPORTED_WHILE_RUNNING, str(tmp_path)],
-                          capture_output=True, text=True, check=True, env=env)
+                          capture_output=True, text=True, check=True)
     assert json.loads(done.stdout.splitlines()[-1]) == [False, True, True]

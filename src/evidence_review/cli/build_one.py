@@ -11,4 +11,5 @@ from evidence_review.workflow import build
 
 def cmd_build(args: Namespace) -> int:
     return build.build_one(args.review, args.root, pdf=not args.no_pdf, strict=args.strict,
-                           refresh=args.refresh_notebooks, full_pdf=args.full_pdf)
+                           refresh=args.refresh_notebooks, full_pdf=args.full_pdf,
+                           engine_name="kernel" if args.kernel else None)

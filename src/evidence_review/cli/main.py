@@ -7,11 +7,8 @@ line per problem naming file, row and field. Every command is a thin call into t
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from evidence_review import __version__
@@ -224,28 +221,6 @@ def _done(argv: list[str] | None) -> None:
             pass
 
 
-@contextmanager
-def _engine(kernel: bool) -> Iterator[None]:
-    """``build --kernel``: the notebook engine report.build.engine reads, set for this command and
-    the child builds it starts (``--all``), and restored after it (a caller's next command in this
-    process is not affected)."""
-    if not kernel:
-        yield
-        return
-    saved = os.environ.get(ENGINE_ENV)
-    os.environ[ENGINE_ENV] = "kernel"
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop(ENGINE_ENV, None)
-        else:
-            os.environ[ENGINE_ENV] = saved
-
-
-ENGINE_ENV = "EVIDENCE_REVIEW_NOTEBOOK_ENGINE"  # report.build.ENGINE_ENV (not imported: heavy)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = None
     try:
@@ -264,8 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             from evidence_review.cli import commands
 
-        with _engine(getattr(args, "kernel", False)):
-            code = getattr(commands, f"cmd_{args.command.replace('-', '_')}")(args)
+        code = getattr(commands, f"cmd_{args.command.replace('-', '_')}")(args)
         _done(argv)
         return code
     except InputError as exc:

@@ -10,4 +10,5 @@ from evidence_review.workflow import build_all
 
 def cmd_build(args: Namespace) -> int:
     return build_all.build_all(args.root, pdf=not args.no_pdf, strict=args.strict,
-                               scheduler=args.scheduler, workers=args.workers, full_pdf=args.full_pdf)
+                               scheduler=args.scheduler, workers=args.workers, full_pdf=args.full_pdf,
+                               kernel=args.kernel)

@@ -81,7 +81,7 @@ def engine(chosen: str | None = None) -> str:
     the package to check the review, so a build costs about what the notebook's own work costs) or
     ``kernel`` (papermill, a Jupyter kernel of its own, as JupyterLab runs it: for a notebook that
     needs a kernel, such as widgets or magics; ~2.5 s of CPU more a build). ``chosen`` wins over
-    the environment variable EVIDENCE_REVIEW_NOTEBOOK_ENGINE (``build --kernel`` sets it)."""
+    the environment variable EVIDENCE_REVIEW_NOTEBOOK_ENGINE (``build --kernel`` chooses it)."""
     chosen = chosen or os.environ.get(ENGINE_ENV) or "in-process"
     if chosen not in ENGINES:
         raise BuildError(f"{ENGINE_ENV}={chosen!r}: the notebook engine is one of {', '.join(ENGINES)}")
@@ -293,13 +293,15 @@ def _alive(pid: int) -> bool:
 
 
 def build(review: Review, pdf: bool = True, progress: Callable[[str], None] | None = None,
-          title: str | None = None, full_pdf: bool = False) -> BuildResult:
+          title: str | None = None, full_pdf: bool = False,
+          engine_name: str | None = None) -> BuildResult:
     """Execute the review's notebooks and write reports/NAME/review.html (and review.pdf).
 
     Everything is written into a hidden sibling folder first and renamed into place only when the
     whole build succeeded, so a failed, interrupted or disk-full build leaves the previous report,
     PDF and executed notebooks whole. A file-system failure is a :class:`BuildError` naming the path.
-    ``full_pdf`` prints the whole report into the PDF whatever its size (see ``pdf_scope``).
+    ``full_pdf`` prints the whole report into the PDF whatever its size (see ``pdf_scope``);
+    ``engine_name`` is how the notebook runs (see :func:`engine`).
     """
     out = review.reports_dir
     try:
@@ -310,7 +312,7 @@ def build(review: Review, pdf: bool = True, progress: Callable[[str], None] | No
     except OSError as exc:
         raise BuildError(_cannot_write(review, exc, out)) from None
     try:
-        result = _build_into(review, staging, out, pdf, progress, title, full_pdf)
+        result = _build_into(review, staging, out, pdf, progress, title, full_pdf, engine(engine_name))
         _move_into_place(staging, out)
     except OSError as exc:
         raise BuildError(_cannot_write(review, exc, staging)) from None
@@ -333,12 +335,12 @@ def build(review: Review, pdf: bool = True, progress: Callable[[str], None] | No
 
 def _build_into(review: Review, staging: Path, out: Path, pdf: bool,
                 progress: Callable[[str], None] | None, title: str | None,
-                full_pdf: bool = False) -> BuildResult:
+                full_pdf: bool = False, engine_name: str = "in-process") -> BuildResult:
     result = BuildResult()
     _say(progress, f"Building review '{review.name}' into {review.rel(out)}/")
     start = time.perf_counter()
     importer = None
-    if engine() == "kernel":
+    if engine_name == "kernel":
         import papermill  # noqa: F401 - here, so that the importer below does not slow the kernel's start
 
         # while the kernel runs the notebook this process waits: it imports the exporters meanwhile
@@ -348,7 +350,8 @@ def _build_into(review: Review, staging: Path, out: Path, pdf: bool,
         importer.start()
     try:
         result.executed = execute_notebooks(review, staging / "notebooks", BUILD_NOTEBOOKS,
-                                            progress=progress, timings=result.timings)
+                                            progress=progress, timings=result.timings,
+                                            engine_name=engine_name)
     finally:
         if importer is not None:
             importer.join()

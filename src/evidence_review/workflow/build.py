@@ -18,12 +18,13 @@ from evidence_review.workflow.prepare import prepare
 
 
 def build_one(name: str | None, root: Path | str | None, pdf: bool = True, strict: bool = False,
-              refresh: bool = False, full_pdf: bool = False) -> int:
+              refresh: bool = False, full_pdf: bool = False, engine_name: str | None = None) -> int:
     """Build one review; returns its exit status (1 when ``strict`` and the gate finds blockers).
 
     ``refresh`` also re-runs the committed notebooks in notebooks/ in place (``make review``), so
     that nbval in CI compares against outputs made from the data as it is now. ``full_pdf`` prints
-    the whole report into the PDF even when it is large (see ``report.pdf_scope``).
+    the whole report into the PDF even when it is large (see ``report.pdf_scope``); ``engine_name``
+    how its notebook runs (see ``report.build.engine``).
     """
     session = open_review(name, root)
     name = session.review.name
@@ -33,7 +34,7 @@ def build_one(name: str | None, root: Path | str | None, pdf: bool = True, stric
     try:  # the inputs are valid: a write failing from here on is a failed build (exit 1)
         prepare(session.review)
         result = report.build(session.review, pdf=pdf, progress=stderr, title=session.meta.title,
-                              full_pdf=full_pdf)
+                              full_pdf=full_pdf, engine_name=engine_name)
         write_exports(session)
     except InputError as exc:
         raise report.BuildError("; ".join(str(p) for p in exc.problems)) from None

@@ -20,14 +20,15 @@ from evidence_review.core.paths import available_reviews, find_root
 from evidence_review.core.progress import stderr
 from evidence_review.site.engine import Engine
 
-Item = tuple[str, str, bool, bool, bool]  # review, project root, pdf, strict, full_pdf
+Item = tuple[str, str, bool, bool, bool, bool]  # review, project root, pdf, strict, full_pdf, kernel
 
 
-def build_argv(name: str, root: str, pdf: bool, strict: bool, full_pdf: bool = False) -> list[str]:
+def build_argv(name: str, root: str, pdf: bool, strict: bool, full_pdf: bool = False,
+               kernel: bool = False) -> list[str]:
     """The child `evidence-review build` command line of one review of ``build --all``."""
     return [sys.executable, "-m", "evidence_review", "build", "--review", name, "--root", root,
             *([] if pdf else ["--no-pdf"]), *(["--full-pdf"] if full_pdf else []),
-            *(["--strict"] if strict else [])]
+            *(["--strict"] if strict else []), *(["--kernel"] if kernel else [])]
 
 
 def _build_here(items: list[Item]) -> list[tuple[str, int, str]]:
@@ -51,7 +52,8 @@ def _build_in_child(items: list[Item]) -> list[tuple[str, int, str]]:
 
 
 def build_all(root: Path | str | None, pdf: bool = True, strict: bool = False,
-              scheduler: str | None = None, workers: int | None = None, full_pdf: bool = False) -> int:
+              scheduler: str | None = None, workers: int | None = None, full_pdf: bool = False,
+              kernel: bool = False) -> int:
     """Build every review under data/, each build an engine task; the worst exit status wins.
 
     ``scheduler``: an existing Dask scheduler (else ``DASK_SCHEDULER_ADDRESS``); else ``workers``
@@ -69,7 +71,7 @@ def build_all(root: Path | str | None, pdf: bool = True, strict: bool = False,
     stderr(f"Building {len(names)} review(s) ({engine.describe()}): {', '.join(names)}")
     task = _build_here if engine.mode == "in-process" else _build_in_child
     status, done = 0, 0
-    items = [(name, str(root), pdf, strict, full_pdf) for name in names]
+    items = [(name, str(root), pdf, strict, full_pdf, kernel) for name in names]
     with engine:
         for results in engine.map(task, items, "build", chunk=1):
             for name, code, log in results:
