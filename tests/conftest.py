@@ -4,7 +4,6 @@ xdist worker."""
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import tempfile
@@ -12,6 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import shared_build
 from _pytest.nodeid import NodeId
 from projects import (
     IN_PROCESS,
@@ -19,10 +19,8 @@ from projects import (
     REVIEW,
     Built,
     Edited,
-    build,
     copy_project,
     flip_one_verdict,
-    hostile_records,
     review_records,
     reviewer_digests,
     run_cli,
@@ -132,6 +130,23 @@ def client(make_client: Callable[..., CrossrefClient]) -> CrossrefClient:
     return make_client()
 
 
+def _run_folder(tmp_path_factory) -> Path:
+    """The temporary folder of the whole run: under xdist each worker has its own under it."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if base.name.startswith("popen-gw") else base
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_build_in_background(request, tmp_path_factory) -> Iterator[None]:
+    """Starts `built_report`'s build in a process of its own (tests/shared_build.py) when a test of
+    this run reads it: the first worker to get here starts it, the others find it started."""
+    process = None
+    if any("built_report" in getattr(item, "fixturenames", ()) for item in request.session.items):
+        process = shared_build.start_in_background(_run_folder(tmp_path_factory))
+    yield
+    shared_build.finish(process)
+
+
 @pytest.fixture(scope="session")
 def built_report(tmp_path_factory) -> Built:
     """The default review built (with its PDF) once per test run, from a snapshot in which one
@@ -140,30 +155,11 @@ def built_report(tmp_path_factory) -> Built:
 
     One build serves both: the hostile values are text in a journal name, a publisher, an abstract
     and an affiliation, so the report's structure, pages and counts are those of the default review.
-    Under xdist every worker has its own session: the first worker to ask builds in the run's
-    shared temporary folder under a lock, the others wait for it and read the same report. Tests
-    must only read it.
+    It is built once per run, in the background from the start (tests/shared_build.py), under a
+    lock in the run's temporary folder: any worker may read it, so its tests are not grouped on one
+    worker (ONCE_PER_RUN). Tests must only read it.
     """
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if base.name.startswith("popen-gw") else base  # xdist: one folder per run
-    root, done = shared / "built-report", shared / "built-report.done"
-    with open(shared / "built-report.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            if not done.exists():
-                if root.exists():  # a worker's build that failed: build again, from a clean copy
-                    shutil.rmtree(root)
-                root.mkdir()
-                copy_project(root)
-                _, records = hostile_records()
-                with CrossrefStandIn(records) as api:
-                    fetched = run_cli("fetch", "--refresh", "--no-europepmc", "--base-url", api.base_url,
-                                      root=root)
-                assert fetched.returncode == 0, fetched.stderr
-                build(root)
-                done.touch()
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    root = shared_build.build_once(_run_folder(tmp_path_factory))
     out = root / "reports" / REVIEW
     return Built(root, out / "review.html", out / "review.pdf")
 
@@ -208,6 +204,8 @@ def edited_report(tmp_path_factory) -> Edited:
 # Shared fixtures cheap enough to make once per worker, whose tests are slow one by one: their tests
 # spread over the workers like any other.
 SPREAD = {"tests/test_intake_pages.py::project"}  # an empty project folder; each test adds a review
+# Fixtures made once per run under a lock (tests/shared_build.py), which every worker can read.
+ONCE_PER_RUN = {"built_report", "_shared_build_in_background"}
 
 
 def _shared_fixtures(item) -> list[str]:
@@ -222,6 +220,8 @@ def _shared_fixtures(item) -> list[str]:
             continue
         fixturedef = defs[-1]
         if fixturedef.scope == "function" or not fixturedef.baseid:  # baseid "": a plugin's fixture
+            continue
+        if name in ONCE_PER_RUN:
             continue
         if fixturedef.scope == "session":
             keys.append(f"{fixturedef.baseid}::{name}")

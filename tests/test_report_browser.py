@@ -92,21 +92,23 @@ AXE = Path(__file__).resolve().parent / "browser" / "node_modules" / "axe-core" 
 
 @pytest.fixture(scope="module")
 def at_width(browser, edited_report):
-    """Open the report at a given viewport width (network blocked); pages are closed at the end."""
-    contexts = []
+    """The report opened at a given viewport width (network blocked), once per width: the tests
+    only read the page, and each load of the report cost ~0.7 s; pages are closed at the end."""
+    pages = {}
 
     def open_at(width: int):
-        context = browser.new_context(offline=True, viewport={"width": width, "height": 900})
-        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file://")
-                      else route.abort())
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(edited_report.built.html.resolve().as_uri(), wait_until="load")
-        return page
+        if width not in pages:
+            context = browser.new_context(offline=True, viewport={"width": width, "height": 900})
+            context.route("**/*", lambda route: route.continue_()
+                          if route.request.url.startswith("file://") else route.abort())
+            page = context.new_page()
+            page.goto(edited_report.built.html.resolve().as_uri(), wait_until="load")
+            pages[width] = page
+        return pages[width]
 
     yield open_at
-    for context in contexts:
-        context.close()
+    for page in pages.values():
+        page.context.close()
 
 
 @pytest.mark.parametrize("width", WIDTHS)
