@@ -24,7 +24,9 @@ report: $(STAMP)
 # every worker, kernel and child build compiled the package again, and pytest rewrote the asserts of
 # every test module and plugin in every process (~5 s of each worker's collection); the bytecode
 # goes to __pycache__/ (git-ignored), as Python's default.
-JOBS ?= auto
+# JOBS: one worker more than the cores: the suite's tests wait on sleeps, stand-ins, browsers, kernels
+# and the shared build's own process (tests/shared_build.py), and the extra worker fills those waits.
+JOBS ?= $(shell $(PYTHON) -c "import os; print(len(os.sched_getaffinity(0)) + 1)")
 test: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n $(JOBS) --dist loadgroup tests notebooks --nbval \

@@ -75,10 +75,11 @@ def pytest_sessionfinish(session):
         blank.__exit__(None, None, None)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
     """Headless Chromium (Debian's, installed by .ci/run) driven by Playwright; its own download is
-    never used. Skips when Chromium is not installed."""
+    never used. Skips when Chromium is not installed. One per worker (SPREAD): each test opens its
+    own context."""
     if not Path(CHROMIUM).is_file():
         pytest.skip(f"Chromium not found at {CHROMIUM}: install it (apt-get install chromium) "
                     "or set CHROMIUM to its executable")
@@ -203,7 +204,8 @@ def edited_report(tmp_path_factory) -> Edited:
 
 # Shared fixtures cheap enough to make once per worker, whose tests are slow one by one: their tests
 # spread over the workers like any other.
-SPREAD = {"tests/test_intake_pages.py::project"}  # an empty project folder; each test adds a review
+SPREAD = {"tests/test_intake_pages.py::project",  # an empty project folder; each test adds a review
+          "tests::browser"}  # Chromium, started once per worker that needs it
 # Fixtures made once per run under a lock (tests/shared_build.py), which every worker can read.
 ONCE_PER_RUN = {"built_report", "_shared_build_in_background"}
 

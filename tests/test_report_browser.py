@@ -4,10 +4,10 @@ Playwright drives the system Chromium (Debian's /usr/bin/chromium, installed by 
 browser download is never used. Every request that is not file:// is aborted and recorded, so a
 report that tries to load a font, script or image from the web fails here even offline.
 
-The report opened is the default review's after a reviewer's edit (tests/conftest.py
-`edited_report`: one verdict flipped, fetched again, built with --no-pdf): the HTML is the product
-here, and the session's PDF build holds hostile Crossref values (test_injection.py) whose layout is
-not what these checks are about.
+The report opened is the run's shared build (tests/conftest.py `built_report`, built in its own
+process from the start of the run): its snapshot holds hostile Crossref values as text
+(test_injection.py), so these checks also show that none of them loads anything, logs an error or
+widens the page.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ _TOC_TARGETS = """links => links.map(a => {
 
 
 @pytest.fixture(scope="module")
-def opened(browser, edited_report):
+def opened(browser, built_report):
     """The report loaded with the network blocked: (page, blocked requests, console errors)."""
     context = browser.new_context(offline=True)
     blocked: list[str] = []
@@ -43,7 +43,7 @@ def opened(browser, edited_report):
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(edited_report.built.html.resolve().as_uri(), wait_until="load")
+    page.goto(built_report.html.resolve().as_uri(), wait_until="load")
     yield page, blocked, errors
     context.close()
 
@@ -91,7 +91,7 @@ AXE = Path(__file__).resolve().parent / "browser" / "node_modules" / "axe-core" 
 
 
 @pytest.fixture(scope="module")
-def at_width(browser, edited_report):
+def at_width(browser, built_report):
     """The report opened at a given viewport width (network blocked), once per width: the tests
     only read the page, and each load of the report cost ~0.7 s; pages are closed at the end."""
     pages = {}
@@ -102,7 +102,7 @@ def at_width(browser, edited_report):
             context.route("**/*", lambda route: route.continue_()
                           if route.request.url.startswith("file://") else route.abort())
             page = context.new_page()
-            page.goto(edited_report.built.html.resolve().as_uri(), wait_until="load")
+            page.goto(built_report.html.resolve().as_uri(), wait_until="load")
             pages[width] = page
         return pages[width]
 
