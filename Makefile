@@ -52,6 +52,7 @@ benchmark: $(STAMP)
 	-$(PY) benchmarks/bench_passages.py --json benchmarks/last-passages.json
 	-$(PY) benchmarks/bench_fieldparser.py --json benchmarks/last-fieldparser.json
 	-$(PY) benchmarks/bench_intake.py --pages --json benchmarks/last-intake.json
+	-$(PY) benchmarks/bench_suite.py --json benchmarks/last-suite.json
 
 # Retrain the reference field parser (a CRF) from the files in the repository: fictional records
 # rendered through CSL styles plus intake/fieldparser_data/hand_train.txt (deterministic, ~2 min).
