@@ -123,7 +123,7 @@ def test_unknown_extension(root, tmp_path, capsys):
 def test_fetch_seam_passes_crossref_options_and_exit_code(root, monkeypatch):
     calls = []
 
-    def run_fetch(args):
+    def run_fetch(args, **kwargs):  # init also hands over its client and parsed list
         calls.append((args.review, args.root, args.base_url, args.mailto, args.refresh))
         return 1
 

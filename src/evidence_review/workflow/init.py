@@ -88,7 +88,7 @@ def run(args: Namespace) -> int:
             status = fetch_references(result.review, base_url=args.base_url, mailto=args.mailto,
                                       europepmc=not getattr(args, "no_europepmc", False),
                                       europepmc_url=getattr(args, "europepmc_url", None),
-                                      client=early.client)
+                                      client=early.client, cited=result.references)
         except CrossrefError as exc:  # the review is written; only the lookup has to be run again
             stderr_progress(f"init: error: {exc}\ninit: the review was created; Crossref could not be "
                             "asked")
@@ -312,9 +312,12 @@ def _report(result: InitResult, parsed: article_mod.Article, progress: Progress)
 
 def fetch_references(review: Review, base_url: str | None = None, mailto: str | None = None,
                      progress: Progress = stderr_progress, europepmc: bool = True,
-                     europepmc_url: str | None = None, client=None) -> int:
+                     europepmc_url: str | None = None, client=None,
+                     cited: list[CitedReference] | None = None) -> int:
     """Resolve the references and write the snapshot, exactly as ``evidence-review fetch`` does
-    (``client``: a Crossref client already asked for some of the DOIs, see :class:`EarlyPrefetch`)."""
+    (``client``: a Crossref client already asked for some of the DOIs, see :class:`EarlyPrefetch`;
+    ``cited``: the reference list as :func:`init_review` parsed it, which fetch would read back
+    from the article.md just written, the same list)."""
     from evidence_review.records import fetch  # here: it loads the HTTP client and habanero
 
     progress("init: resolving references through Crossref")
@@ -323,7 +326,8 @@ def fetch_references(review: Review, base_url: str | None = None, mailto: str | 
     args = Namespace(review=review.name, root=review.root, refresh=False, reconstruct=False,
                      base_url=base_url, mailto=mailto, no_europepmc=not europepmc,
                      europepmc_url=europepmc_url)
-    return fetch.run(args, client=client) if client is not None else fetch.run(args)
+    return fetch.run(args, client=client, cited=cited) if client is not None \
+        else fetch.run(args, cited=cited)
 
 
 # A list with fewer printed DOIs than this is one or two requests: fetch asks them as fast itself.
@@ -455,26 +459,35 @@ class EarlyAnswers:
                   ) -> dict:
         wanted = list(dict.fromkeys(normalise(d) for d in dois))
         given: dict = {}
-        if not refresh:
-            todo = set(wanted)
-            while True:
-                with self._arrived:
-                    new = {d: self._answers[d] for d in todo if d in self._answers}
-                    if not new and self._thread.is_alive():
-                        self._arrived.wait(timeout=0.1)
-                        continue
-                todo -= new.keys()
-                given.update(new)
-                if new and on_settled is not None:
-                    on_settled(new)  # in this thread, as the client's own on_settled is called
-                if not new and not self._thread.is_alive():
-                    break
-        self.wait()  # the client is not shared between threads: ask the rest when it is free
+        todo = set() if refresh else set(wanted)
+        while todo:
+            with self._arrived:
+                new = {d: self._answers[d] for d in todo if d in self._answers}
+                if not new and self._thread.is_alive():
+                    self._arrived.wait(timeout=0.1)
+                    continue
+            todo -= new.keys()
+            given.update(new)
+            if new and on_settled is not None:
+                on_settled(new)  # in this thread, as the client's own on_settled is called
+            if not new and not self._thread.is_alive():
+                break
         rest = [d for d in wanted if d not in given]
         if rest:
+            self.wait()  # the client is not shared between threads: ask the rest when it is free
             given.update(self._client.get_works(rest, refresh=refresh, on_settled=on_settled)
                          if on_settled is not None else self._client.get_works(rest, refresh=refresh))
+        # with every answer given, the thread is not waited for: it may still be writing the last
+        # answers into the client's cache, which goes on while fetch writes the snapshot
         return {d: given[d] for d in wanted}
+
+    def query_bibliographic(self, text: str, rows: int = 5) -> list[dict]:
+        self.wait()  # the client is not shared between threads
+        return self._client.query_bibliographic(text, rows=rows)
+
+    def agency(self, doi: str) -> str | None:
+        self.wait()
+        return self._client.agency(doi)
 
 
 def next_steps(result: InitResult, fetched: bool) -> str:
