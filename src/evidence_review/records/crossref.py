@@ -241,6 +241,11 @@ class CrossrefClient(PoliteRetries):
             if self._http_client is not None:
                 self._http_client.close()
 
+    def connect(self) -> None:
+        """Make the HTTP client now rather than before the first request (``init`` does this
+        before its parse starts, so its first request leaves at once)."""
+        self._http  # noqa: B018 - the property makes it
+
     @property
     def _http(self) -> httpx2.Client:
         with self._http_lock:

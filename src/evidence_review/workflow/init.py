@@ -332,6 +332,7 @@ def fetch_references(review: Review, base_url: str | None = None, mailto: str | 
 
 # A list with fewer printed DOIs than this is one or two requests: fetch asks them as fast itself.
 PREFETCH_MIN = 100
+FLUSH_EVERY = 2_000  # early answers' work files staged between two flushes to disk
 
 
 def printed_dois(entries: list[str]) -> list[str]:
@@ -381,7 +382,12 @@ class EarlyPrefetch:
         if self.name is not None:
             review = Review(name=self.name, root=Path(root))
             staged = StagedWorks(review.snapshot_dir, near=review.root / f"init-{review.name}-crossref")
-        self.client = EarlyAnswers(client, entries, progress, staged=staged)
+        # found and connected here, before the parse's worker processes take both cores: in the
+        # thread, under their load, this took 0.3-1 s before the first request left
+        dois = printed_dois(entries)
+        if len(dois) >= PREFETCH_MIN:
+            client.connect()
+        self.client = EarlyAnswers(client, entries, progress, staged=staged, dois=dois)
         return self.client.begin
 
     def close(self, wait: bool = True) -> None:
@@ -410,9 +416,11 @@ class EarlyAnswers:
     in this thread before the answer is handed on; fetch uses it as :attr:`staged_works`.
     """
 
-    def __init__(self, client, entries: list[str], progress: Progress, staged=None) -> None:
+    def __init__(self, client, entries: list[str], progress: Progress, staged=None,
+                 dois: list[str] | None = None) -> None:
         self._client = client
         self.staged_works = staged
+        self._dois = dois  # printed_dois(entries), when the caller found them already
         self._answers: dict = {}
         self._arrived = threading.Condition()
         self._thread = threading.Thread(target=self._ask, args=(entries, progress), daemon=True,
@@ -426,7 +434,7 @@ class EarlyAnswers:
 
     def _ask(self, entries: list[str], progress: Progress) -> None:
         try:
-            dois = printed_dois(entries)
+            dois = self._dois if self._dois is not None else printed_dois(entries)
             if len(dois) < PREFETCH_MIN:
                 return
             progress(f"init: asking Crossref for the {len(dois)} printed DOIs meanwhile")
@@ -447,6 +455,9 @@ class EarlyAnswers:
             for doi, outcome in batch.items():
                 if getattr(outcome, "status", None) == "ok" and doi not in self._answers:
                     staged.put_answer(doi, outcome.message, checked)
+            # the files reach the disk while later answers are awaited, a few thousand at a time,
+            # not all in one syncfs after the last answer (0.4-0.65 s at 10,000 on this machine)
+            staged.flush(at_least=FLUSH_EVERY)
         with self._arrived:
             self._answers.update(batch)
             self._arrived.notify_all()
