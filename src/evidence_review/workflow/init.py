@@ -41,7 +41,7 @@ from evidence_review.intake.references import CitedReference
 from evidence_review.records.doi import is_valid, normalise
 from evidence_review.records.resolve import streams
 from evidence_review.records.snapshot import StagedWorks
-from evidence_review.workflow.prepare import prepare
+from evidence_review.workflow.prepare import ClaimFiles, claim_files, prepare
 
 # Section names that hold no health claims (compared lower-case); the reviewer can edit the list.
 NON_CLAIM_SECTIONS = ("disclaimer", "medical disclaimer", "about the author", "about the authors",
@@ -132,8 +132,9 @@ def init_review(article: Path | str, name: str, root: Path | str | None = None, 
     _make_room(review, force)  # before the parse: a long list takes seconds, the refusal none
     # the parse is kept in the project's .cache/reflist/, as fetch and audit keep it (with
     # --no-fetch, the fetch run later then reads it instead of parsing the list again)
+    made: list[ClaimFiles] = []  # made while the list is parsed
     read = intake.read_article(article, cache_dir=review.root / ".cache" / "reflist",
-                               meanwhile=_parsing(review, progress, meanwhile))
+                               meanwhile=_parsing(review, progress, meanwhile, made))
     markdown, meta, parsed = read.markdown, read.meta, read.article
     # Everything is written into a hidden folder of the project first and swapped in at the end,
     # so an existing review is only replaced once its replacement is complete.
@@ -147,7 +148,7 @@ def init_review(article: Path | str, name: str, root: Path | str | None = None, 
         result = InitResult(review=review, meta=meta, style=read.style, references=read.references)
         staged.data_dir.mkdir(parents=True)
         written = _write_inputs(staged, article, original, markdown, meta, parsed, result.style)
-        written += prepare(staged, parsed)
+        written += prepare(staged, parsed, claims=made[0] if made else None)
         written.append(_write(staged.sources, sources_scaffold(result.references, meta.title, name)))
         _swap_in(staged, review)
     except OSError as exc:
@@ -165,15 +166,24 @@ def init_review(article: Path | str, name: str, root: Path | str | None = None, 
 Meanwhile = Callable[[Path, list[str], Progress], Callable[[], None] | None]
 
 
-def _parsing(review: Review, progress: Progress,
-             meanwhile: Meanwhile | None) -> Callable[[list[str]], Callable[[], None] | None]:
+def _parsing(review: Review, progress: Progress, meanwhile: Meanwhile | None,
+             made: list[ClaimFiles]) -> Callable[[article_mod.Article], Callable[[], None]]:
     """What is done as the reference list is parsed: a line saying so for a long list, then
-    ``meanwhile`` (see :func:`reflist.parse_list` for what runs before and what during)."""
-    def before(entries: list[str]) -> Callable[[], None] | None:
+    ``meanwhile`` (see :func:`reflist.parse_list` for what runs before and what during); while
+    the list is parsed (in worker processes for a long one), the claim candidates are made here
+    (into ``made``), which would otherwise follow the parse."""
+    def before(parsed: article_mod.Article) -> Callable[[], None]:
+        entries = parsed.references
         workers = reflist.pool_workers(len(entries))
         if workers:
             progress(f"init: parsing {len(entries)} references in {workers} processes")
-        return meanwhile(review.root, entries, progress) if meanwhile else None
+        then = meanwhile(review.root, entries, progress) if meanwhile else None
+
+        def during() -> None:
+            if then:
+                then()
+            made.append(claim_files(parsed, non_claim_sections(parsed)))
+        return during
     return before
 
 
@@ -257,13 +267,18 @@ def review_yaml(meta: extract.PageMeta, parsed: article_mod.Article, style: str,
             "original": original,
             "citation_style": style,
             "reference_list": {"heading": meta.reference_heading, "position": meta.reference_position},
-            "non_claim_sections": [s for s in parsed.sections if s.lower() in NON_CLAIM_SECTIONS],
+            "non_claim_sections": non_claim_sections(parsed),
         },
         "review": {"reviewed": None, "version": "draft", "reviewers": None},
     }
     header = (f"# The review's title block, written by `evidence-review init` from {source_name}.\n"
               "# Check the values found on the page (site, url, last_updated) and fill in the review.\n")
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def non_claim_sections(parsed: article_mod.Article) -> list[str]:
+    """The article's sections that hold no health claims (review.yaml's ``non_claim_sections``)."""
+    return [s for s in parsed.sections if s.lower() in NON_CLAIM_SECTIONS]
 
 
 def sources_scaffold(refs: list[CitedReference], title: str | None, name: str) -> str:
