@@ -237,3 +237,27 @@ def test_cache_entries_are_the_standard_librarys_json(standin, make_client, tmp_
     make_client(cache_dir=tmp_path).get_works(["10.9999/unknown"], refresh=True)
     assert not (client.cache_root / "10.9999_unknown.404.json").exists()
     assert (client.cache_root / "10.9999_unknown.json").is_file()
+
+
+def test_batch_answers_are_cached_by_one_thread_not_by_the_threads_that_send(standin, make_client,
+                                                                              tmp_path, monkeypatch):
+    import threading
+
+    from evidence_review.records.cache import EntryFolder
+
+    writers: list[str] = []
+    write = EntryFolder.write
+
+    def recording(self, name, obj):
+        writers.append(threading.current_thread().name)
+        write(self, name, obj)
+
+    monkeypatch.setattr(EntryFolder, "write", recording)
+    dois = standin.add_synthetic(250)  # three batches
+    outcomes = make_client(cache_dir=tmp_path).get_works(dois)
+    assert all(o.status == "ok" for o in outcomes.values())
+    assert len(writers) == 250 and {w.rsplit("_", 1)[0] for w in writers} == {"crossref-cache"}
+    # every entry is written by the time get_works returns: a new client asks nothing
+    warm = make_client(cache_dir=tmp_path)
+    assert all(o.status == "ok" for o in warm.get_works(dois).values())
+    assert warm.stats["requests"] == 0

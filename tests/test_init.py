@@ -123,7 +123,7 @@ def test_unknown_extension(root, tmp_path, capsys):
 def test_fetch_seam_passes_crossref_options_and_exit_code(root, monkeypatch):
     calls = []
 
-    def run_fetch(args):
+    def run_fetch(args, **kwargs):  # init also hands over its client and parsed list
         calls.append((args.review, args.root, args.base_url, args.mailto, args.refresh))
         return 1
 
@@ -204,3 +204,22 @@ def test_init_resolves_through_the_crossref_stand_in(root, monkeypatch, capsys):
     assert audit["4"]["doi"] == "10.5555/bar.2019.031" and audit["4"]["status"] == "repaired"
     assert audit["2"]["doi"] == "10.5555/an.2020.007"  # found by query.bibliographic
     assert audit["6"]["status"] == "not-in-crossref" and audit["5"]["status"] == "matched"
+
+
+def test_claim_files_made_during_the_parse_are_used_only_for_the_sections_review_yaml_names(root):
+    from evidence_review.workflow.prepare import ClaimFiles, claim_files, prepare
+
+    assert _init(root, TEXT, "sleep", "--no-fetch") == 0
+    review = Review.open("sleep", root)
+    made = (review.data_dir / "candidates.csv").read_text(encoding="utf-8")
+    art = init.article_mod.load(review.article)
+    assert claim_files(art, ["Disclaimer"]).candidates == made  # what init made while parsing
+    review.claims.unlink()
+    # made for other sections than review.yaml's ["Disclaimer"]: not used, made again
+    prepare(review, art, claims=ClaimFiles((), "stale\n", "stale\n"))
+    assert (review.data_dir / "candidates.csv").read_text(encoding="utf-8") == made
+    assert review.claims.read_text(encoding="utf-8") != "stale\n"
+    review.claims.unlink()
+    prepare(review, art, claims=ClaimFiles(("Disclaimer",), "given\n", "given\n"))  # the same: used
+    assert (review.data_dir / "candidates.csv").read_text(encoding="utf-8") == "given\n"
+    assert review.claims.read_text(encoding="utf-8") == "given\n"

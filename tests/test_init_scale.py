@@ -417,3 +417,36 @@ def test_early_answers_reach_fetch_as_they_arrive_not_after_the_last():
     assert list(got) == ["10.5555/x.4", "10.5555/x.3", "10.5555/x.2", "10.5555/x.1", "10.5555/x.9"]
     assert client.asked[-1] == (["10.5555/x.9"], False)  # only the DOI not printed is asked again
     early.close()
+
+
+def test_early_answers_are_handed_on_without_waiting_for_the_thread_to_end():
+    """Once every DOI fetch wants has an answer, fetch goes on while the early thread finishes
+    (the client still writing its cache); a query, which needs the client, waits for it."""
+    release = threading.Event()
+
+    class Client(_Client):
+        def get_works(self, dois, refresh=False, on_settled=None):
+            dois = list(dois)
+            self.asked.append((dois, refresh))
+            if on_settled:
+                on_settled({d: f"answer {d}" for d in dois})
+            release.wait(timeout=10)  # the last cache writes
+            return {d: f"answer {d}" for d in dois}
+
+        def query_bibliographic(self, text, rows=5):
+            self.asked.append((text, "query"))
+            return []
+
+    client = Client()
+    entries = [f"[{i}] Work {i}. https://doi.org/10.5555/X.{i}" for i in range(1, 4)]
+    early = init.EarlyAnswers(client, entries, progress=lambda line: None)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(init, "PREFETCH_MIN", 1)
+        early.begin()
+        got = early.get_works(["10.5555/x.1", "10.5555/x.3"], on_settled=lambda batch: None)
+        assert got == {"10.5555/x.1": "answer 10.5555/x.1", "10.5555/x.3": "answer 10.5555/x.3"}
+        assert early._thread.is_alive()  # handed on before the thread ended
+        threading.Timer(0.2, release.set).start()
+        assert early.query_bibliographic("Work 2") == []
+        assert not early._thread.is_alive()  # the query waited for the client to be free
+    early.close()

@@ -354,3 +354,24 @@ def test_a_dead_inits_early_staging_is_removed_by_the_next(snap_dir, tmp_path):
     assert not dead.exists() and staged.staging.is_dir()
     staged.discard()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".init-")]
+
+
+def test_staged_works_are_flushed_only_once_enough_were_staged_since_the_last_flush(
+        snap_dir, tmp_path, monkeypatch):
+    from evidence_review.records import snapshot as snapshot_mod
+
+    synced: list = []
+    monkeypatch.setattr(snapshot_mod, "_syncfs", lambda path: synced.append(path) or True)
+    staged = StagedWorks(snap_dir, near=tmp_path / "init-muscle-spasm-crossref")
+    first = next(iter(works_v1().values()))
+    works = [(f"10.5555/flush.{i}", {**first, "DOI": f"10.5555/flush.{i}"}) for i in range(3)]
+    for doi, message in works[:2]:
+        staged.put(doi, message)
+    staged.flush(at_least=3)
+    assert synced == [] and staged.durable == set()  # two staged: fewer than asked for
+    staged.put(*works[2])
+    staged.flush(at_least=3)
+    assert len(synced) == 1 and staged.durable == {d for d, _ in works}
+    staged.flush(at_least=1)
+    assert len(synced) == 1  # nothing staged since
+    staged.discard()

@@ -36,11 +36,13 @@ class Intake:
 
 
 def read_article(path: Path | str, cache_dir: Path | None = None,
-                 meanwhile: Callable[[list[str]], Callable[[], None] | None] | None = None) -> Intake:
+                 meanwhile: Callable[[article_mod.Article], Callable[[], None] | None] | None = None,
+                 ) -> Intake:
     """Read an article file (``.md``, ``.txt`` or ``.html``) into an :class:`Intake`.
 
     ``cache_dir`` and ``meanwhile`` (optional) are those of :func:`reflist.parse_list`: where the
-    parse of the list is kept, and what runs while it is parsed (given the entries as printed).
+    parse of the list is kept, and what runs while it is parsed (given the article as read: the
+    list's entries as printed are its ``references``).
 
     Raises InputError only for a file that cannot be read at all; a page without a list, with a
     short body, or with markers that name no entry is read, and its warnings say so.
@@ -49,7 +51,7 @@ def read_article(path: Path | str, cache_dir: Path | None = None,
     parsed = article_mod.parse_markdown(markdown, path=str(path))
     entries = parsed.references
     refs = reflist.parse_list(entries, cache_dir=cache_dir,
-                              meanwhile=(lambda: meanwhile(entries)) if meanwhile else None)
+                              meanwhile=(lambda: meanwhile(parsed)) if meanwhile else None)
     style = reflist.list_style(entries)
     warnings = list(meta.warnings) + marker_warnings(parsed, refs)
     return Intake(markdown, meta, parsed, refs, style, warnings)

@@ -101,10 +101,14 @@ def cited_references(review: Review, art: article_mod.Article | None = None) -> 
 def claim_candidates(review: Review, art: article_mod.Article | None = None) -> list[article_mod.Candidate]:
     """Every sentence and list item of the body outside review.yaml's non-claim sections."""
     meta = load_meta(review)
-    art = art or load_article(review)
-    skip = set(meta.non_claim_sections)
-    kept = [c for c in article_mod.candidates(art) if c.section not in skip]
-    return kept
+    return candidates_outside(art or load_article(review), meta.non_claim_sections)
+
+
+def candidates_outside(art: article_mod.Article,
+                       non_claim_sections: list[str]) -> list[article_mod.Candidate]:
+    """Every sentence and list item of the body outside the sections named."""
+    skip = set(non_claim_sections)
+    return [c for c in article_mod.candidates(art) if c.section not in skip]
 
 
 CANDIDATE_COLUMNS = ["id", "section", "markers", "is_item", "text"]

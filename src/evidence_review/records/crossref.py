@@ -241,6 +241,11 @@ class CrossrefClient(PoliteRetries):
             if self._http_client is not None:
                 self._http_client.close()
 
+    def connect(self) -> None:
+        """Make the HTTP client now rather than before the first request (``init`` does this
+        before its parse starts, so its first request leaves at once)."""
+        self._http  # noqa: B018 - the property makes it
+
     @property
     def _http(self) -> httpx2.Client:
         with self._http_lock:
@@ -351,9 +356,16 @@ class CrossrefClient(PoliteRetries):
         batches = list(_batches(batchable, self.base_url)) if len(batchable) > 1 else []
         if not batches:
             singles = batchable + singles
-        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="crossref") as pool:
+        # Answers are cached by one thread of their own, not by the threads that send: a thread
+        # writing its batch's 100 entries could not send the next request meanwhile, and five
+        # threads creating files in one folder contend for its lock (twice the system time).
+        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="crossref") as pool, \
+                ThreadPoolExecutor(1, thread_name_prefix="crossref-cache") as cache:
+            cached = []
             for future in as_completed([pool.submit(self._resolve_batch, b) for b in batches]):
-                found, missing = future.result()
+                found, missing, envelopes = future.result()
+                if envelopes:
+                    cached.append(cache.submit(self._cache_batch, envelopes))
                 outcomes.update(found)
                 singles.extend(missing)
                 bar.update(len(found))
@@ -365,10 +377,18 @@ class CrossrefClient(PoliteRetries):
                 bar.update(1)
                 if on_settled is not None:
                     on_settled({outcome.doi: outcome})
+            for future in cached:  # written before get_works returns, as each answer always was
+                future.result()
         return outcomes
 
-    def _resolve_batch(self, batch: list[str]) -> tuple[dict[str, WorkOutcome], list[str]]:
-        """One filter request; returns (outcomes settled, DOIs to ask one by one)."""
+    def _cache_batch(self, envelopes: dict[str, dict]) -> None:
+        for doi, envelope in envelopes.items():
+            self._cache_put(doi, envelope)
+
+    def _resolve_batch(self, batch: list[str],
+                       ) -> tuple[dict[str, WorkOutcome], list[str], dict[str, dict]]:
+        """One filter request; returns (outcomes settled, DOIs to ask one by one, the answers'
+        envelopes to cache)."""
         def call() -> dict[str, dict]:
             return self._request(lambda: self._habanero.works(filter={"doi": batch},
                                                               limit=len(batch)),
@@ -378,14 +398,12 @@ class CrossrefClient(PoliteRetries):
             envelopes = self._retrying(call, what=f"batch of {len(batch)} DOIs")
         except _Refused as exc:  # maybe one odd DOI spoils the filter: ask each on its own
             log.info("Crossref refused a batch (%s); asking DOI by DOI.", exc)
-            return {}, batch
+            return {}, batch, {}
         except CrossrefError as exc:
-            return {d: WorkOutcome(d, "error", None, str(exc)) for d in batch}, []
-        found = {}
-        for doi, envelope in envelopes.items():
-            self._cache_put(doi, envelope)
-            found[doi] = WorkOutcome(doi, "ok", envelope["message"], None)
-        return found, [d for d in batch if d not in found]
+            return {d: WorkOutcome(d, "error", None, str(exc)) for d in batch}, [], {}
+        found = {doi: WorkOutcome(doi, "ok", envelope["message"], None)
+                 for doi, envelope in envelopes.items()}
+        return found, [d for d in batch if d not in found], envelopes
 
     def _resolve_one(self, doi: str) -> WorkOutcome:
         def call() -> dict:

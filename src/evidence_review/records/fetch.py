@@ -27,6 +27,7 @@ from evidence_review.core.paths import Review
 from evidence_review.core.safety import strip_credentials
 from evidence_review.core.vocab import SETTLED as GOOD
 from evidence_review.intake import reviewfiles as review_mod
+from evidence_review.intake.references import CitedReference
 from evidence_review.records.crossref import CrossrefClient
 from evidence_review.records.reconstruct import load_facts
 from evidence_review.records.resolve import records, resolve_references
@@ -75,13 +76,16 @@ def fetch(review: Review, *, refresh: bool = False, base_url: str | None = None,
           mailto: str | None = None, progress: Callable[[str], None] | None = None,
           client: CrossrefClient | None = None, europepmc: bool = True,
           europepmc_url: str | None = None,
-          europepmc_client: EuropePMCClient | None = None) -> Snapshot:
+          europepmc_client: EuropePMCClient | None = None,
+          cited: list[CitedReference] | None = None) -> Snapshot:
     """Resolve every reference through Crossref and write the snapshot (provenance crossref-api).
 
     Then, unless ``europepmc`` is false, look the resolved DOIs up in Europe PMC and write the
     source texts (:func:`fetch_europepmc`); its failures are reported through ``progress`` only.
+    ``cited``: the review's reference list as parsed from its article.md, when the caller has it
+    already (``init``, which has just parsed it); else it is read here.
     """
-    cited = review_mod.cited_references(review)
+    cited = review_mod.cited_references(review) if cited is None else cited
     client = client or CrossrefClient(base_url=base_url, mailto=mailto,
                                       cache_dir=review.root / ".cache" / "crossref")
     server = getattr(client, "server", None) or strip_credentials(client.base_url)
@@ -280,9 +284,11 @@ def reconstruct(review: Review, progress: Callable[[str], None] | None = None,
               "answers by `evidence-review fetch --refresh` when Crossref is reachable."))
 
 
-def run(args: Namespace, client: CrossrefClient | None = None) -> int:
+def run(args: Namespace, client: CrossrefClient | None = None,
+        cited: list[CitedReference] | None = None) -> int:
     """The CLI command: exit 0 when every reference resolved, 1 when some could not be.
-    (``client``: the Crossref client to use, as :func:`fetch` takes it; ``init`` passes one.)"""
+    (``client`` and ``cited``: the Crossref client to use and the reference list, as :func:`fetch`
+    takes them; ``init`` passes both.)"""
     review = Review.open(args.review, args.root)
     progress = _stderr
     if args.reconstruct:
@@ -290,7 +296,8 @@ def run(args: Namespace, client: CrossrefClient | None = None) -> int:
     else:
         snapshot = fetch(review, refresh=args.refresh, base_url=args.base_url, mailto=args.mailto,
                          progress=progress, europepmc=not getattr(args, "no_europepmc", False),
-                         europepmc_url=getattr(args, "europepmc_url", None), client=client)
+                         europepmc_url=getattr(args, "europepmc_url", None), client=client,
+                         cited=cited)
     failed = [n for n, e in snapshot.references.items() if e.get("status") not in GOOD]
     if failed:
         _say(progress, f"Could not resolve reference(s) {', '.join(sorted(failed))}: see the "

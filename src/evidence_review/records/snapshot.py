@@ -546,6 +546,7 @@ class StagedWorks:
         self._lock = threading.Lock()
         self._closed = False
         self.durable: set[str] = set()  # DOIs whose staged file reached the disk (flush)
+        self._unflushed = 0  # files written since the last flush
         # id(answer's message) -> (that message, the stored copy staged for it): see stable()
         self._copies: dict[int, tuple[dict, dict]] = {}
 
@@ -576,6 +577,7 @@ class StagedWorks:
             self.failed = exc
             return False
         self.entries[doi] = (message, entry, written)
+        self._unflushed += written
         return True
 
     def put_answer(self, doi: str, answer: dict, checked: bool = False) -> None:
@@ -600,15 +602,17 @@ class StagedWorks:
             return hit[1]
         return stable_message(message)
 
-    def flush(self) -> None:
+    def flush(self, at_least: int = 1) -> None:
         """Make the files staged so far reach the disk now (one ``syncfs``, where Linux has it),
         so that :func:`write_snapshot` need not wait for them (``init`` flushes its early answers'
-        works while the last references are resolved). Files staged later are flushed by the
-        writer, as without this."""
+        works as they arrive and after the last one, while the references are resolved). Files
+        staged later are flushed by the writer, as without this. ``at_least``: only when that
+        many files were staged since the last flush."""
         with self._lock:
             staging = self.staging
-            if self._closed or staging is None:
+            if self._closed or staging is None or self._unflushed < max(1, at_least):
                 return
+            self._unflushed = 0
             done = [doi for doi, entry in self.entries.items() if entry[2] and doi not in self.durable]
         if done and _syncfs(staging):  # outside the lock: put() may go on meanwhile
             with self._lock:
