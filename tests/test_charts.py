@@ -37,9 +37,11 @@ def test_the_measured_width_is_the_width_the_svg_is_written_with():
     fig = charts._draw(COUNTS, names, charts.VERDICT_COLOURS, {}, "claims", 4.0, 1)
     with plt.rc_context(charts._RC):
         with pytest.raises(charts._Width):  # the pinned matplotlib: stopped at the header
-            fig.savefig(charts._HeaderOnly(), **charts._SVG_OPTIONS)
-        measured = charts._svg_width_of(fig)
-        assert measured == charts._svg_width(charts.to_svg(fig))
+            fig.savefig(charts._StopIfWider(charts.NARROW_PT), **charts._SVG_OPTIONS)
+        measured, unwritten = charts._svg_if_fits(fig, charts.NARROW_PT)
+        assert unwritten is None and measured > charts.NARROW_PT + charts._SLACK_PT
+        measured_again, svg = charts._svg_if_fits(fig, measured)  # fits its own width: written whole
+        assert measured_again == measured == charts._svg_width(svg) == charts._svg_width(charts.to_svg(fig))
 
 
 def test_fitting_gives_the_drawing_that_writing_every_try_gives(cache):

