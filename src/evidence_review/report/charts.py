@@ -57,7 +57,9 @@ _SLACK_PT = 0.5  # a drawing at most this much wider than its target fits
 
 
 def to_svg(fig) -> str:
-    return _svg_if_fits(fig, float("inf"))[1]
+    svg = _svg_if_fits(fig, float("inf"))[1]
+    plt.close(fig)
+    return svg
 
 
 class _Width(Exception):
@@ -84,15 +86,12 @@ class _StopIfWider(io.StringIO):
 
 
 def _svg_if_fits(fig, target_pt: float) -> tuple[float, str | None]:
-    """The width in pt of ``fig`` as SVG, and the SVG if it fits ``target_pt`` (else None); the
-    figure is closed either way."""
+    """The width in pt of ``fig`` as SVG, and the SVG if it fits ``target_pt`` (else None)."""
     buf = _StopIfWider(target_pt)
     try:
         fig.savefig(buf, **_SVG_OPTIONS)
     except _Width as stop:
         return stop.args[0], None
-    finally:
-        plt.close(fig)
     text = buf.getvalue()
     width = buf.width if buf.width is not None else _svg_width(text)  # written some other way
     if width - target_pt > _SLACK_PT:
@@ -189,18 +188,34 @@ def _fit(table: pd.DataFrame, colours: dict[str, str], hatches: dict[str, str], 
     """Draw at the target width, then narrower by what the labels took beyond it, at most 4 times.
 
     Only the drawing that is kept is written out as SVG; the others are only laid out, to measure.
+    A narrower try whose counts sit where they sat is the same figure made narrower (matplotlib
+    lays it out afresh when it writes it), not a figure drawn again.
     """
     names = [textwrap.fill(str(i), LABEL_CHARS[target_pt], break_long_words=False) for i in table.index]
     width = target_pt / 72
+    fig = inside = None
     for attempt in range(_FIT_TRIES):
-        fig = _draw(table, names, colours, hatches, xlabel, width, ncol)
+        if fig is not None and _numbers_inside(table, width) == inside:
+            fig.set_size_inches(width, fig.get_size_inches()[1])
+        else:
+            fig, inside = _draw(table, names, colours, hatches, xlabel, width, ncol), _numbers_inside(table, width)
         last = attempt == _FIT_TRIES - 1
         with plt.rc_context(_RC):  # savefig reads the SVG settings
             drawn, svg = _svg_if_fits(fig, float("inf") if last else target_pt)
         if svg is not None:
+            plt.close(fig)
             return svg
         width -= (drawn - target_pt) / 72 + 0.02
     raise AssertionError("unreachable: the last try is always kept")
+
+
+def _numbers_inside(table: pd.DataFrame, width: float) -> list[list[bool]]:
+    """For each series and bar of a chart ``width`` inches wide, whether its segment has room for
+    its count inside (0.2 in or more); the other counts are left out, the bar's total is at its end."""
+    total = float(table.sum(axis=1).max() or 1)
+    axis_in = width * 0.62
+    return [[bool(value and value / total * axis_in >= 0.2) for value in table[col].astype(float)]
+            for col in table.columns]
 
 
 def _draw(table: pd.DataFrame, names: list[str], colours: dict[str, str], hatches: dict[str, str],
@@ -214,7 +229,7 @@ def _draw(table: pd.DataFrame, names: list[str], colours: dict[str, str], hatche
         ax = fig.subplots()
         left = pd.Series(0.0, index=table.index)
         total = float(table.sum(axis=1).max() or 1)
-        axis_in = width * 0.62
+        inside = _numbers_inside(table, width)
         handles = []
         for i, col in enumerate(table.columns):
             values = table[col].astype(float)
@@ -226,8 +241,8 @@ def _draw(table: pd.DataFrame, names: list[str], colours: dict[str, str], hatche
                            edgecolor="#1d232a", linewidth=0.6, height=0.66)
             handles.append(bars)
             ink = "white" if colour in _DARK else "#1d232a"
-            for rect, value in zip(bars, values, strict=True):
-                if value and value / total * axis_in >= 0.2:  # room for the number inside
+            for rect, value, room in zip(bars, values, inside[i], strict=True):
+                if room:
                     ax.text(rect.get_x() + rect.get_width() / 2, rect.get_y() + rect.get_height() / 2,
                             f"{int(value)}", ha="center", va="center", fontsize=9, color=ink,
                             fontweight="bold",
