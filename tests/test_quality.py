@@ -154,8 +154,10 @@ def test_the_cache_is_the_users_own_folder_not_the_shared_temp_folder(tmp_path, 
     # The stand-in's counts (unless scoring just wrote them) and NLTK's copy, written here from a
     # dictionary of two words: the folders are what this test is about (the whole dictionary's copy:
     # the test below); a counting of this test's own, so that the process keeps the whole counts.
-    monkeypatch.setattr(readability, "_cmu_pronunciations", lambda: {"cat": ["K AE1 T"], "a": ["AH0", "EY1"]})
-    monkeypatch.setattr(readability, "_syllable_counts", functools.cache(readability._syllable_counts.__wrapped__))
+    two_words = {"cat": ["K AE1 T"], "a": ["AH0", "EY1"]}
+    monkeypatch.setattr(readability, "_cmu_pronunciations", lambda: two_words)
+    monkeypatch.setattr(readability, "_syllable_counts",
+                        functools.cache(readability._syllable_counts.__wrapped__))
     readability._syllable_counts()
     assert (readability._syllables_dir() / "counts.json").is_file()
     # NLTK's copy of the dictionary (for a textstat imported with NLTK itself): only its search path

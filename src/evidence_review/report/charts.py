@@ -195,10 +195,11 @@ def _fit(table: pd.DataFrame, colours: dict[str, str], hatches: dict[str, str], 
     width = target_pt / 72
     fig = inside = None
     for attempt in range(_FIT_TRIES):
-        if fig is not None and _numbers_inside(table, width) == inside:
+        room = _numbers_inside(table, width)
+        if fig is not None and room == inside:
             fig.set_size_inches(width, fig.get_size_inches()[1])
         else:
-            fig, inside = _draw(table, names, colours, hatches, xlabel, width, ncol), _numbers_inside(table, width)
+            fig, inside = _draw(table, names, colours, hatches, xlabel, width, ncol), room
         last = attempt == _FIT_TRIES - 1
         with plt.rc_context(_RC):  # savefig reads the SVG settings
             drawn, svg = _svg_if_fits(fig, float("inf") if last else target_pt)
