@@ -7,6 +7,8 @@ than :data:`MAX_BYTES` is refused before it is parsed. Review inputs are small h
 
 from __future__ import annotations
 
+import copy
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +60,31 @@ def read_bytes_capped(path: Path, label: str, limit: int = MAX_BYTES) -> bytes:
         raise InputError(Problem(file=label, message=f"cannot read: {exc.strerror or exc}")) from None
 
 
+# Parses of this process, by the text's digest: a process reads the same files again and again (each
+# session opened reads the evidence scheme, the sources and the review's own files; PyYAML's pure
+# Python parser takes ~14 ms for the scheme, a copy of what it made ~0.1 ms). Failures are not kept.
+_PARSED: dict[bytes, tuple[Any, Lines]] = {}
+_PARSED_MAX = 64
+_PARSED_MAX_CHARS = 256 * 1024  # a larger file is parsed each time, not kept
+
+
 def parse_yaml(text: str, label: str) -> tuple[Any, Lines]:
     """Parse YAML text safely; returns the data and the 1-based line of every key and list item."""
+    key = None
+    if len(text) <= _PARSED_MAX_CHARS:
+        key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+    if key in _PARSED:
+        data, lines = _PARSED[key]
+        return copy.deepcopy(data), dict(lines)  # the caller's own, as a fresh parse would be
+    data, lines = _parse_yaml(text, label)
+    if key is not None:
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.pop(next(iter(_PARSED)))  # the oldest
+        _PARSED[key] = (copy.deepcopy(data), dict(lines))
+    return data, lines
+
+
+def _parse_yaml(text: str, label: str) -> tuple[Any, Lines]:
     try:
         loader = SafeLoader(text)
         try:

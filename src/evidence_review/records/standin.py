@@ -426,6 +426,9 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as Crossref offers
     timeout = 30  # an idle kept-alive connection is dropped after this
+    # The headers and the body go out in two writes; with Nagle's algorithm the body waited for
+    # the client's delayed ACK of the headers: 45 ms an answer on a kept-alive connection, 0.6 without.
+    disable_nagle_algorithm = True
     server: _Server
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
