@@ -292,8 +292,8 @@ def test_outage_keeps_the_complete_crossref_snapshot_and_says_so_once(project):
 def test_outage_after_a_good_fetch_leaves_the_previous_source_texts(fetched):
     review = fetched[0]
     before = (review.europepmc_dir / "manifest.json").read_bytes()
-    # every request hangs past the client's timeout (0.25 s here: four attempts, ~1 s, not ~4 s)
-    run_fetch(review, [{"kind": "hang", "delay": 3.0}], refresh=True, epmc_timeout=0.25)
+    # every request hangs past the client's timeout (0.1 s here: four attempts, ~0.4 s, not ~4 s)
+    run_fetch(review, [{"kind": "hang", "delay": 3.0}], refresh=True, epmc_timeout=0.1)
     assert (review.europepmc_dir / "manifest.json").read_bytes() == before
 
 
