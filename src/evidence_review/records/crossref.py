@@ -44,6 +44,7 @@ from evidence_review import __version__
 from evidence_review.core.errors import CrossrefError, InputError, Problem
 from evidence_review.core.safety import base_url_problem, mailto_problem, strip_credentials
 from evidence_review.core.schemas import work_problem
+from evidence_review.core.tls import tls_context
 from evidence_review.records.cache import EntryFolder
 from evidence_review.records.doi import is_valid, normalise
 from evidence_review.records.politeness import (
@@ -221,7 +222,8 @@ class CrossrefClient(PoliteRetries):
         # record from the snapshot and asks nothing need not pay).
         headers = {"Crossref-Plus-API-Token": f"Bearer {token}"} if token else {}
         limits = httpx2.Limits(max_connections=self.concurrency + 2)
-        self._new_http = lambda: httpx2.Client(headers=headers, timeout=timeout, limits=limits)
+        self._new_http = lambda: httpx2.Client(headers=headers, timeout=timeout, limits=limits,
+                                               verify=tls_context("httpx2"))
         self._http_client: httpx2.Client | None = None
         self._http_lock = threading.Lock()
         self._habanero = habanero.Crossref(base_url=self.base_url, mailto=self.mailto,

@@ -22,7 +22,6 @@ Example
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
@@ -42,6 +41,7 @@ from evidence_review import __version__
 from evidence_review.core.atomic import write_bytes
 from evidence_review.core.dates import nlm_date
 from evidence_review.core.errors import EuropePMCError
+from evidence_review.core.tls import tls_context
 from evidence_review.records.doi import normalise
 from evidence_review.records.politeness import (
     STOPPED_EARLY,
@@ -108,14 +108,6 @@ class ErrorBudgetExceeded(EuropePMCError):
     """Too many of this run's requests failed; the run stopped asking Europe PMC."""
 
 
-@functools.cache
-def _tls_context(cert_file: str | None, cert_dir: str | None):
-    """httpx's own default TLS settings (certifi's authorities, or $SSL_CERT_FILE / $SSL_CERT_DIR,
-    the arguments, which key the cache), made once a process: loading the authorities took 28 ms
-    for every client, one per fetch."""
-    return httpx.create_ssl_context()
-
-
 class EuropePMCClient(PoliteRetries):
     """Look sources up in Europe PMC's REST API by DOI, politely and reliably.
 
@@ -162,8 +154,7 @@ class EuropePMCClient(PoliteRetries):
         agent = f"evidence-review/{__version__}" + (f" (mailto:{self.email})" if self.email else "")
         self._http = httpx.Client(timeout=timeout, headers={"User-Agent": agent},
                                   limits=httpx.Limits(max_connections=self.concurrency + 1),
-                                  verify=_tls_context(os.environ.get("SSL_CERT_FILE"),
-                                                      os.environ.get("SSL_CERT_DIR")))
+                                  verify=tls_context())
         self._run = {"requests": 0, "errors": 0, "stopped": False}
         self.stats: dict[str, Any] = {"requests": 0, "retries": 0, "errors": 0, "cache_hits": 0,
                                       "statuses": {}, "stopped_early": False}

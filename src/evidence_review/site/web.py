@@ -19,6 +19,7 @@ import httpx
 from protego import Protego
 
 from evidence_review import __version__
+from evidence_review.core.tls import tls_context
 
 DEFAULT_MAX_BYTES = 10 * 2**20  # a health article page is well under 1 MB; 10 MB is generous
 DEFAULT_INTERVAL = 1.0  # seconds between two requests to one host
@@ -68,7 +69,7 @@ class PoliteFetcher:
         self.interval = interval
         self.max_bytes = max_bytes
         self._http = httpx.Client(headers={"User-Agent": self.user_agent}, timeout=timeout,
-                                  follow_redirects=True, max_redirects=5)
+                                  follow_redirects=True, max_redirects=5, verify=tls_context())
         self._robots: dict[str, Protego | None] = {}
         self._next: dict[str, float] = {}
         self._lock = threading.Lock()
