@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,7 @@ def read_bytes_capped(path: Path, label: str, limit: int = MAX_BYTES) -> bytes:
 _PARSED: dict[bytes, tuple[Any, Lines]] = {}
 _PARSED_MAX = 64
 _PARSED_MAX_CHARS = 256 * 1024  # a larger file is parsed each time, not kept
+_PARSED_LOCK = threading.Lock()
 
 
 def parse_yaml(text: str, label: str) -> tuple[Any, Lines]:
@@ -73,14 +75,15 @@ def parse_yaml(text: str, label: str) -> tuple[Any, Lines]:
     key = None
     if len(text) <= _PARSED_MAX_CHARS:
         key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
-    if key in _PARSED:
-        data, lines = _PARSED[key]
-        return copy.deepcopy(data), dict(lines)  # the caller's own, as a fresh parse would be
+    kept = _PARSED.get(key) if key is not None else None
+    if kept is not None:
+        return copy.deepcopy(kept[0]), dict(kept[1])  # the caller's own, as a fresh parse would be
     data, lines = _parse_yaml(text, label)
     if key is not None:
-        if len(_PARSED) >= _PARSED_MAX:
-            _PARSED.pop(next(iter(_PARSED)))  # the oldest
-        _PARSED[key] = (copy.deepcopy(data), dict(lines))
+        with _PARSED_LOCK:  # threads of a site's scan read files too
+            if len(_PARSED) >= _PARSED_MAX:
+                _PARSED.pop(next(iter(_PARSED)))  # the oldest
+            _PARSED[key] = (copy.deepcopy(data), dict(lines))
     return data, lines
 
 
