@@ -11,9 +11,10 @@ TEXT = "sources:\n  '1':\n    design: rct\n    tags: [a, b]\n"
 
 
 def test_a_kept_parse_is_handed_out_as_a_copy():
-    first, lines = datafile.parse_yaml(TEXT, "sources.yaml")
-    first["sources"]["1"]["tags"].append("changed by the caller")
-    lines.clear()
+    for _ in range(2):  # the parse, then the kept one: each changed by its caller
+        data, lines = datafile.parse_yaml(TEXT, "sources.yaml")
+        data["sources"]["1"]["tags"].append("changed by the caller")
+        lines.clear()
     again, again_lines = datafile.parse_yaml(TEXT, "other.yaml")
     assert again == {"sources": {"1": {"design": "rct", "tags": ["a", "b"]}}}
     assert again_lines == {("sources",): 1, ("sources", "1"): 2, ("sources", "1", "design"): 3,
