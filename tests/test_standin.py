@@ -157,3 +157,17 @@ def test_runs_as_a_process(tmp_path):
         proc.stdin.close()  # closing stdin tells it to stop
         assert proc.wait(timeout=10) == 0
         proc.stdout.close()
+
+
+def test_answers_on_a_kept_alive_connection_do_not_wait_for_the_clients_ack(standin):
+    """The headers and the body are two writes: with Nagle's algorithm on, the body waited for the
+    client's delayed ACK of the headers, ~40 ms an answer (20 answers: ~0.9 s; without: ~15 ms)."""
+    import time
+
+    doi = next(iter(standin.works))
+    with httpx2.Client(base_url=standin.base_url) as client:
+        client.get(f"/works/{doi}")  # the connection is open and kept
+        started = time.perf_counter()
+        for _ in range(20):
+            assert client.get(f"/works/{doi}").status_code == 200
+        assert time.perf_counter() - started < 0.5
