@@ -29,8 +29,8 @@ report: $(STAMP)
 JOBS ?= $(shell $(PYTHON) -c "import os; print(len(os.sched_getaffinity(0)) + 1)")
 test: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
-	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n $(JOBS) --dist loadgroup tests notebooks --nbval \
-		--nbval-current-env --nbval-sanitize-with notebooks/nbval-sanitize.cfg
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n $(JOBS) --dist loadgroup --no-loadscope-reorder \
+		tests notebooks --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval-sanitize.cfg
 
 # After a reviewer's edit: build the report AND re-run the committed notebooks, so CI is green again.
 review: $(STAMP)

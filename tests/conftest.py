@@ -232,6 +232,31 @@ def _shared_fixtures(item) -> list[str]:
     return [key for key in keys if key not in SPREAD]
 
 
+def _group(item) -> str | None:
+    mark = item.get_closest_marker("xdist_group")
+    return None if mark is None else str(mark.args[0] if mark.args else mark.kwargs.get("name"))
+
+
+def _in_run_order(items: list) -> list:
+    """The tests in the order the workers get them (make test passes --no-loadscope-reorder, so
+    xdist hands out work in collection order): the groups first, the largest first, as the longest
+    jobs go first in any schedule; then the readers of the background build (tests/shared_build.py),
+    which is done by the time the groups are; the single tests last, which end the run evenly on
+    every worker. Stable: a notebook's cells keep their order."""
+    sizes: dict[str | None, int] = {}
+    for item in items:
+        sizes[_group(item)] = sizes.get(_group(item), 0) + 1
+
+    def rank(item) -> tuple[int, int]:
+        group = _group(item)
+        size = 0 if group is None else sizes[group]
+        if "built_report" in getattr(item, "fixturenames", ()):
+            return (1, -size)
+        return (0, -size) if group is not None else (2, 0)
+
+    return sorted(items, key=rank)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_collection_modifyitems(config, items):
     """Marks the tests sharing a fixture wider than one test with one xdist_group.
@@ -260,6 +285,7 @@ def pytest_collection_modifyitems(config, items):
     for item, keys in per_item.items():
         item.add_marker(pytest.mark.xdist_group(find(keys[0])))
     result = yield
+    items[:] = _in_run_order(items)  # after every hook: the notebooks' cells have their groups now
     if getattr(config.option, "loadgroup", False):
         for item in items:
             names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
