@@ -20,6 +20,8 @@ report: $(STAMP)
 # spread over the cores by pytest-xdist. --dist loadgroup sends each test on its own, except groups
 # that must stay on one worker: a notebook's cells (one kernel, in order: notebooks/conftest.py) and
 # the tests sharing a module- or session-scoped fixture such as a build (tests/conftest.py).
+# --no-loadscope-reorder: work is handed out in the order tests/conftest.py sorts it (groups, largest
+# first; the readers of the background build; single tests last), not by group size alone.
 # PYTHONDONTWRITEBYTECODE is cleared for the run: where the environment sets it (this machine does),
 # every worker, kernel and child build compiled the package again, and pytest rewrote the asserts of
 # every test module and plugin in every process (~5 s of each worker's collection); the bytecode
