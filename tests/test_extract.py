@@ -75,6 +75,21 @@ def test_ordered_list_start_and_superscript_powers():
     assert article.parse_markdown(md).references[0].startswith("[3] Ames B.")
 
 
+def test_a_page_dates_itself_only_in_its_markup_not_by_a_year_in_its_text():
+    """No date in the page's markup: none, rather than a year htmldate's text search finds. It took
+    the copyright footer's "© 2025" as 2025-01-01 on eight of the fixture pages, and on others a
+    reference's year; a reviewer would have read either as the page's date."""
+    body = ("<body><article><h1>Walking and Knee Pain</h1><p>Walking eases stiffness in knee "
+            "osteoarthritis for many people.<sup>1</sup></p><h2>References</h2><ol><li>Ames B. "
+            "Walking for knees. Joint Health. 2019;2:1-2.</li></ol></article>"
+            "<footer>© 2025 Brightside Health. All rights reserved.</footer></body>")
+    _, undated = extract.html_to_markdown(f"<html><head><title>Walking</title></head>{body}</html>")
+    assert undated.date is None
+    _, dated = extract.html_to_markdown("<html><head><meta property='article:modified_time' "
+                                        f"content='2024-03-05T09:00:00Z'></head>{body}</html>")
+    assert dated.date == "2024-03-05"
+
+
 def test_text_page_is_cut_from_title_to_end_of_references():
     md, meta = extract.to_markdown(TEXT)
     for chrome in CHROME_TEXT:

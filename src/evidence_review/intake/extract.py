@@ -796,7 +796,9 @@ def _badge_after(link):
 def _html_meta(html: str) -> PageMeta:
     import trafilatura
 
-    doc = trafilatura.extract_metadata(html)
+    # extensive=False: a date from the page's markup only (meta tags, <time>, structured data, the
+    # address); htmldate's search of the text took a copyright year or a reference's year for it
+    doc = trafilatura.extract_metadata(html, extensive=False)
     if doc is None:
         return PageMeta(format="html")
     return PageMeta(title=doc.title, author=doc.author, date=doc.date, site=doc.sitename, url=doc.url,
