@@ -34,6 +34,7 @@ import csv
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -67,7 +68,25 @@ def timed(cmd: list[str], cwd: Path = ROOT) -> dict:
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{err.decode()[-3000:]}")
     return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
-            "peak_rss_mib": usage.ru_maxrss / 1024, "load": load()}
+            "peak_rss_mib": usage.ru_maxrss / 1024, "load": load(),
+            **({"children": children(err.decode())} if "--all" in cmd else {})}
+
+
+# build --all's line per review: "[1/2] NAME: built (0.12–6.15 s into the command, 6.0 s of CPU)"
+CHILD_LINE = re.compile(r"^\[\d+/\d+\] (\S+): built \(([\d.]+)–([\d.]+) s into the command, "
+                        r"([\d.]+) s of CPU\)$", re.M)
+
+
+def children(log: str) -> list[dict]:
+    """When each child build of a ``build --all`` ran (seconds after the parent started) and its
+    CPU time, from the parent's log."""
+    return [{"review": m[1], "start_s": float(m[2]), "end_s": float(m[3]), "cpu_s": float(m[4])}
+            for m in CHILD_LINE.finditer(log)]
+
+
+def timeline(run: dict) -> str:
+    return "; ".join(f"{c['review']} {c['start_s']:.2f}–{c['end_s']:.2f} s, cpu {c['cpu_s']:.1f} s"
+                     for c in run.get("children", [])) or "(no per-build lines in the log)"
 
 
 def build(review: str, *extra: str, root: Path = ROOT) -> dict:
@@ -214,6 +233,11 @@ def main() -> int:
                      "peak_rss_mib": max(s["peak_rss_mib"] for s in serial), "load": load()})
                 runs.setdefault("build --all --no-pdf (2 reviews)", []).append(
                     build("", "--all", "--no-pdf", root=root))
+                a = runs["build --all --no-pdf (2 reviews)"][-1]
+                each = " + ".join(f"cpu {x['cpu_s']:.1f} s wall {x['wall_s']:.1f} s" for x in serial)
+                print(f"serial: {each} [load {serial[-1]['load']}]; build --all: wall "
+                      f"{a['wall_s']:.2f} s, cpu {a['cpu_s']:.1f} s (parent and children) "
+                      f"[load {a['load']}]; children: {timeline(a)}", flush=True)
         finally:
             shutil.rmtree(root, ignore_errors=True)
     shutil.rmtree(out, ignore_errors=True)

@@ -29,7 +29,7 @@ def test_each_build_is_a_task_and_the_worst_status_wins(tmp_path, monkeypatch, c
 
     def fake(items):
         seen.append([item[0] for item in items])
-        return [(item[0], *codes[item[0]]) for item in items]
+        return [(item[0], *codes[item[0]], 0.0, 0.5, None) for item in items]
 
     monkeypatch.setattr(build, "_build_here", fake)
     assert build.build_all(tmp_path, pdf=False, workers=0) == 2

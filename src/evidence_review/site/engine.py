@@ -22,9 +22,10 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tqdm import tqdm
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 # Below this many pages the scan stays in-process. Measured (docs/benchmarks.md): a LocalCluster
 # took 5.8 s to start and stop with 2 workers (3.5 s with 1) at a load average of ~10 on the 2-core
@@ -33,6 +34,19 @@ from tqdm import tqdm
 # the listing of the pages, which hides part of it on large sites.)
 IN_PROCESS_BELOW = 400
 CHUNK = 20  # pages per task: amortises Dask's per-task overhead (~1 ms) and pickling
+
+
+class _NoBar:
+    """A progress bar that is not shown."""
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
 
 
 class Opaque:
@@ -186,10 +200,13 @@ class Engine:
         if cluster is not None:
             cluster.close()
 
-    def bar(self, total: int, desc: str, unit: str = "page") -> tqdm:
+    def bar(self, total: int, desc: str, unit: str = "page") -> tqdm | _NoBar:
         show = self.progress if self.progress is not None else sys.stderr.isatty()
-        return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, disable=not show,
-                    leave=False)
+        if not show:  # tqdm not imported: the parent of `build --all` starts its builds sooner
+            return _NoBar()
+        from tqdm import tqdm
+
+        return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False)
 
     def map(self, fn: Callable[[list], list], items: list[Any], desc: str, chunk: int = CHUNK,
             prepare: Callable[[list], list] | None = None) -> Iterator[list]:
@@ -234,7 +251,7 @@ class Engine:
                 yield out
 
     def _map_threads(self, fn: Callable[[list], list], chunks: list[list], prepare: Callable[[list], list],
-                     bar: tqdm) -> Iterator[list]:
+                     bar: tqdm | _NoBar) -> Iterator[list]:
         """``map`` on the thread pool: a bounded window of chunks in flight, results as they end."""
         slots = max(2, 2 * self.workers)
         pending = iter(chunks)
