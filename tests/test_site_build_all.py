@@ -5,8 +5,10 @@ imported by the parent)."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -96,6 +98,34 @@ def test_builds_run_on_engine_threads(tmp_path, monkeypatch, capsys):
     assert "(2 worker thread(s))" in err and "Dask" not in err
     assert "error: data/first/" in err and "error: data/second/" in err
     assert "first: exit 2" in err and "second: exit 2" in err and "Traceback" not in err
+    # each child's line says when it ran, in this process's time, and its CPU (os.wait4)
+    spans = re.findall(r"(?:first|second): exit 2 \(([\d.]+)–([\d.]+) s into the command, "
+                       r"([\d.]+) s of CPU\)", err)
+    assert len(spans) == 2 and all(0 < float(a) < float(b) for a, b, _cpu in spans), err
+
+
+def test_largest_reviews_start_first_ties_by_name(tmp_path):
+    for name, size in (("a", 10), ("b", 300), ("c", 10), ("d", 20)):
+        (tmp_path / "data" / name).mkdir(parents=True)
+        (tmp_path / "data" / name / "article.md").write_text("x" * size, encoding="utf-8")
+    (tmp_path / "refs" / "d").mkdir(parents=True)
+    (tmp_path / "refs" / "d" / "cited.bib").write_text("x" * 500, encoding="utf-8")  # refs/ count
+    assert build.longest_first(tmp_path, ["a", "b", "c", "d"]) == ["d", "b", "a", "c"]
+
+
+def test_child_builds_side_by_side_get_one_blas_thread_unless_the_user_chose(monkeypatch):
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    env = build.side_by_side_env()
+    assert env["OPENBLAS_NUM_THREADS"] == "1" and env["MKL_NUM_THREADS"] == "1"
+    assert env["OMP_NUM_THREADS"] == "3"
+
+
+def test_the_command_start_is_this_process_start():
+    start = build.command_start()
+    assert time.monotonic() - 3600 * 24 < start <= time.monotonic()
+    # this interpreter started before the test did (it imported pytest and the suite first)
+    assert start < time.monotonic() - 0.05
 
 
 def test_a_single_build_process_imports_neither_the_site_stack_nor_the_charts(tmp_path):
