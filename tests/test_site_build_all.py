@@ -132,3 +132,10 @@ def test_a_single_build_process_imports_neither_the_site_stack_nor_the_charts(tm
     status, loaded = _loaded_by(["build", "--review", "absent", "--root", str(tmp_path)],
                                 ("matplotlib", "duckdb", "distributed", "evidence_review.site.scan"))
     assert (status, loaded) == (2, [])
+
+
+def test_a_build_on_a_cluster_is_said_to_take_its_length_not_a_time_of_this_command():
+    result = ("r", 0, "", 100.0, 106.04, 5.96)  # the worker's monotonic clock, not this process's
+    assert build._when(result, None) == " (6.0 s, 6.0 s of CPU)"
+    assert build._when(result, 99.9) == " (0.10–6.14 s into the command, 6.0 s of CPU)"
+    assert build._when(result[:5] + (None,), 99.9) == " (0.10–6.14 s into the command)"
