@@ -128,7 +128,10 @@ def main(argv: list[str] | None = None) -> int:
             dois = [synthetic_doi(i) for i in range(n)]
             timed = run_client(base_url, dois, trace=False)
             timed["peak_rss_mib"] = peak_rss_mib()
+            time.sleep(1.1)  # the traced run, too, starts with the stand-in's window empty
             traced = run_client(base_url, dois, trace=True)
+            if traced["ok"] != n:  # a partial run's peak would understate the memory
+                raise SystemExit(f"the traced run at N={n} resolved {traced['ok']} of {n} DOIs")
             timed["traced_peak_mib"] = traced["traced_peak_mib"]
             results["runs"][n] = {"client": timed}
             print(f"N={n:>6} client: {_fmt(timed)}", flush=True)
