@@ -537,9 +537,9 @@ def test_init_from_a_hostile_page_keeps_no_script_url(project, tmp_path_factory)
 # bytecode cached, long enough for the signal to land there): that is Python's start-up too.
 STARTER = """
 import os, runpy, sys, traceback
-sys.stderr.write("ready\\n")
-sys.stderr.flush()
-try:
+try:  # "ready" inside the try: the signal may land as soon as it is written
+    sys.stderr.write("ready\\n")
+    sys.stderr.flush()
     sys.argv[0] = "evidence_review"
     runpy.run_module("evidence_review", run_name="__main__")
 except KeyboardInterrupt as interrupt:
