@@ -38,6 +38,9 @@ def run_suite(jobs: str | None) -> dict:
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     found = SUMMARY.findall(out)
+    for line in out.splitlines():  # what failed, so that a failing run says why
+        if line.startswith(("FAILED", "ERROR")):
+            print("  " + line, flush=True)
     return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
             "exit_code": os.waitstatus_to_exitcode(status),
             "summary": found[-1] if found else out.strip().splitlines()[-1:],
