@@ -199,7 +199,7 @@ def _fit(table: pd.DataFrame, colours: dict[str, str], hatches: dict[str, str], 
         if fig is not None and room == inside:
             fig.set_size_inches(width, fig.get_size_inches()[1])
         else:
-            fig, inside = _draw(table, names, colours, hatches, xlabel, width, ncol), room
+            fig, inside = _draw(table, names, colours, hatches, xlabel, width, ncol, room), room
         last = attempt == _FIT_TRIES - 1
         with plt.rc_context(_RC):  # savefig reads the SVG settings
             drawn, svg = _svg_if_fits(fig, float("inf") if last else target_pt)
@@ -220,8 +220,10 @@ def _numbers_inside(table: pd.DataFrame, width: float) -> list[list[bool]]:
 
 
 def _draw(table: pd.DataFrame, names: list[str], colours: dict[str, str], hatches: dict[str, str],
-          xlabel: str, width: float, ncol: int):
-    """The chart as a matplotlib figure ``width`` inches wide (to be written by :func:`to_svg`)."""
+          xlabel: str, width: float, ncol: int, inside: list[list[bool]] | None = None):
+    """The chart as a matplotlib figure ``width`` inches wide (to be written by :func:`to_svg`),
+    its counts written in the bars that have room (``inside``: :func:`_numbers_inside` at that
+    width, when the caller has it already)."""
     with plt.rc_context(_RC):
         deepest = max((n.count("\n") + 1 for n in names), default=1)  # bars are evenly spaced
         rows = len(names) * (0.155 * deepest + 0.17)
@@ -230,7 +232,7 @@ def _draw(table: pd.DataFrame, names: list[str], colours: dict[str, str], hatche
         ax = fig.subplots()
         left = pd.Series(0.0, index=table.index)
         total = float(table.sum(axis=1).max() or 1)
-        inside = _numbers_inside(table, width)
+        inside = inside if inside is not None else _numbers_inside(table, width)
         handles = []
         for i, col in enumerate(table.columns):
             values = table[col].astype(float)
