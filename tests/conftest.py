@@ -245,7 +245,8 @@ def _in_run_order(items: list) -> list:
     every worker. Stable: a notebook's cells keep their order."""
     sizes: dict[str | None, int] = {}
     for item in items:
-        sizes[_group(item)] = sizes.get(_group(item), 0) + 1
+        group = _group(item)
+        sizes[group] = sizes.get(group, 0) + 1
 
     def rank(item) -> tuple[int, int]:
         group = _group(item)
