@@ -43,7 +43,7 @@ def run_suite(jobs: str | None) -> dict:
             print("  " + line, flush=True)
     return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
             "exit_code": os.waitstatus_to_exitcode(status),
-            "summary": found[-1] if found else out.strip().splitlines()[-1:],
+            "summary": found[-1] if found else (out.strip().splitlines() or [""])[-1],
             "load_before": load}
 
 
